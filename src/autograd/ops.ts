@@ -1,0 +1,8 @@
+/**
+ * The ops, gathered. Each is defined once, with its backward rule, in the file named beside it;
+ * its kernel dispatcher is in src/kernels and its WGSL in shaders/.
+ */
+export * from './creation.js'; // tensor, scalar, zeros, ones, fill, random*, variable
+export * from './elementwise.js'; // add ... relu, with broadcasting
+export * from './reduce.js'; // sum, mean, max, min
+export * from './shape.js'; // reshape, clone

@@ -1,0 +1,289 @@
+import { BufferPool, type PoolStats } from './buffer-pool.js';
+import { PipelineCache } from './pipeline-cache.js';
+import type { ShaderName } from '../kernels/shaders.gen.js';
+
+/** One kernel launch, as a dispatcher in src/kernels describes it. */
+export interface Dispatch {
+  shader: ShaderName;
+  entry: string;
+  /** WGSL `override` constants: part of the pipeline's identity, so keep them few and stable. */
+  constants?: Record<string, number>;
+  /** Bytes of the shader's `Uniforms` struct, bound at @binding(0). */
+  uniforms: ArrayBuffer;
+  /** Storage buffers bound at @binding(1), @binding(2), ... in this order. */
+  buffers: GPUBuffer[];
+  workgroups: [number, number, number];
+  /** For the profiler: floating-point operations and bytes moved by this launch. */
+  flops?: number;
+  bytes?: number;
+}
+
+/** A recorded kernel launch, with its GPU time once the profiler has resolved it. */
+export interface KernelRecord {
+  name: string;
+  workgroups: [number, number, number];
+  flops: number;
+  bytes: number;
+  /** GPU nanoseconds from timestamp queries; null where the adapter has none. */
+  gpuNs: number | null;
+}
+
+export class DeviceLostError extends Error {
+  constructor(reason: string) {
+    super(`the GPU device was lost: ${reason}. Create a new one with ready({ fresh: true }) and resume from a checkpoint.`);
+    this.name = 'DeviceLostError';
+  }
+}
+
+/** Submit at least this often so that the GPU starts work while JavaScript keeps encoding. */
+const DISPATCHES_PER_SUBMIT = 64;
+const UNIFORM_USAGE = 0x40 /* UNIFORM */ | 0x08; /* COPY_DST */
+const STAGING_USAGE = 0x01 /* MAP_READ */ | 0x08; /* COPY_DST */
+
+/**
+ * Owns one GPUDevice: buffer pool, pipeline cache, and a single command encoder that collects
+ * dispatches until a readback (or every DISPATCHES_PER_SUBMIT launches) submits them.
+ */
+export class Backend {
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  /** Set once the device is lost; every later call throws DeviceLostError with it. */
+  lostReason: string | null = null;
+  /** Launches since the backend started, for tests and the profiler. */
+  dispatchCount = 0;
+  submitCount = 0;
+
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private sinceSubmit = 0;
+  /** Buffers freed while commands that use them may still be unsubmitted. */
+  private parked: GPUBuffer[] = [];
+  private uniformFree = new Map<number, GPUBuffer[]>();
+  private uniformParked: GPUBuffer[] = [];
+  private uncaptured: Error | null = null;
+  private profile: { records: KernelRecord[]; querySet: GPUQuerySet | null; capacity: number } | null = null;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapterInfo: GPUAdapterInfo,
+    readonly software: boolean,
+    /** The object that must outlive the device (dawn.node's instance); see PLATFORM.md. */
+    private readonly owner: unknown,
+  ) {
+    this.pool = new BufferPool(device);
+    this.pipelines = new PipelineCache(device);
+    device.lost.then((info) => {
+      if (!this.lostReason) this.lostReason = info.message || String(info.reason);
+    });
+    device.addEventListener?.('uncapturederror', (ev: Event) => {
+      const e = (ev as GPUUncapturedErrorEvent).error;
+      if (!this.uncaptured) this.uncaptured = new Error(`GPU error: ${e.message}`);
+    });
+  }
+
+  get hasTimestamps(): boolean {
+    return this.device.features.has('timestamp-query');
+  }
+
+  /** A readable name for the adapter, e.g. "nvidia hopper (NVIDIA H200)" or "google swiftshader". */
+  get adapterName(): string {
+    const i = this.adapterInfo;
+    return [i.vendor, i.architecture, i.description ? `(${i.description})` : ''].filter(Boolean).join(' ') || 'unknown adapter';
+  }
+
+  checkAlive(): void {
+    if (this.lostReason !== null) throw new DeviceLostError(this.lostReason);
+  }
+
+  /** Throws the first GPU error seen since the last check (tests call this through readback). */
+  private checkErrors(): void {
+    const e = this.pipelines.error ?? this.uncaptured;
+    if (e) {
+      this.pipelines.error = null;
+      this.uncaptured = null;
+      throw e;
+    }
+  }
+
+  createBuffer(bytes: number): GPUBuffer {
+    this.checkAlive();
+    const max = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > max) {
+      throw new Error(`a tensor of ${bytes} bytes exceeds this adapter's largest storage binding (${max} bytes)`);
+    }
+    return this.pool.take(bytes);
+  }
+
+  /** Returns a buffer to the pool once the commands already encoded with it are submitted. */
+  releaseBuffer(buf: GPUBuffer): void {
+    if (this.encoder) this.parked.push(buf);
+    else this.pool.put(buf);
+  }
+
+  write(buf: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+    this.checkAlive();
+    this.device.queue.writeBuffer(buf, offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  dispatch(d: Dispatch): void {
+    this.checkAlive();
+    const [x, y, z] = d.workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    const lim = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (x > lim || y > lim || z > lim) {
+      throw new Error(`kernel ${d.shader}.${d.entry}: grid ${x}x${y}x${z} exceeds ${lim} per dimension; use grid2d()`);
+    }
+    const pipeline = this.pipelines.get(d.shader, d.entry, d.constants);
+    const ubuf = this.takeUniform(d.uniforms);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: ubuf } }];
+    d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+
+    const pass = this.beginPass(d);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    if (this.profile) this.endPass();
+    this.dispatchCount++;
+    if (++this.sinceSubmit >= DISPATCHES_PER_SUBMIT && !this.profile) this.flush();
+  }
+
+  private beginPass(d: Dispatch): GPUComputePassEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (this.profile) {
+      const rec: KernelRecord = {
+        name: `${d.shader}.${d.entry}`,
+        workgroups: [...d.workgroups],
+        flops: d.flops ?? 0,
+        bytes: d.bytes ?? 0,
+        gpuNs: null,
+      };
+      const p = this.profile;
+      p.records.push(rec);
+      const i = p.records.length - 1;
+      if (p.querySet && i < p.capacity) {
+        this.pass = this.encoder.beginComputePass({
+          timestampWrites: { querySet: p.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+        });
+        return this.pass;
+      }
+      this.pass = this.encoder.beginComputePass();
+      return this.pass;
+    }
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** Copies `bytes` from `src` into a new buffer within the current encoder (for clones). */
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    this.checkAlive();
+    this.endPass();
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    this.encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, Math.ceil(bytes / 4) * 4);
+  }
+
+  /** Submits everything encoded so far and frees what was parked behind it. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    this.device.queue.submit([this.encoder.finish()]);
+    this.submitCount++;
+    this.encoder = null;
+    this.sinceSubmit = 0;
+    for (const b of this.parked) this.pool.put(b);
+    this.parked = [];
+    for (const u of this.uniformParked) {
+      let list = this.uniformFree.get(u.size);
+      if (!list) this.uniformFree.set(u.size, (list = []));
+      list.push(u);
+    }
+    this.uniformParked = [];
+  }
+
+  /** Reads `bytes` of `src` back to the CPU; submits pending work first. */
+  async read(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    this.checkAlive();
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const staging = this.device.createBuffer({ size, usage: STAGING_USAGE });
+    this.endPass();
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    this.encoder.copyBufferToBuffer(src, offset, staging, 0, size);
+    this.flush();
+    try {
+      await Promise.race([staging.mapAsync(GPUMapMode.READ), this.lostPromise()]);
+      this.checkErrors();
+      return staging.getMappedRange().slice(0, bytes);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Resolves when the GPU has finished everything submitted (submits pending work first). */
+  async sync(): Promise<void> {
+    this.checkAlive();
+    this.flush();
+    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lostPromise()]);
+    this.checkErrors();
+  }
+
+  private lostPromise(): Promise<never> {
+    return this.device.lost.then((info) => {
+      throw new DeviceLostError(info.message || String(info.reason));
+    });
+  }
+
+  private takeUniform(data: ArrayBuffer): GPUBuffer {
+    const size = data.byteLength;
+    const buf = this.uniformFree.get(size)?.pop() ?? this.device.createBuffer({ size, usage: UNIFORM_USAGE });
+    this.device.queue.writeBuffer(buf, 0, data);
+    this.uniformParked.push(buf);
+    return buf;
+  }
+
+  /** Starts recording every launch (one compute pass each, with timestamps where available). */
+  startProfile(capacity = 4096): void {
+    this.flush();
+    const querySet = this.hasTimestamps ? this.device.createQuerySet({ type: 'timestamp', count: 2 * capacity }) : null;
+    this.profile = { records: [], querySet, capacity };
+  }
+
+  /** Stops recording and resolves GPU times for the recorded launches. */
+  async stopProfile(): Promise<KernelRecord[]> {
+    const p = this.profile;
+    if (!p) throw new Error('stopProfile() without startProfile()');
+    this.profile = null;
+    const n = Math.min(p.records.length, p.capacity);
+    if (p.querySet && n > 0) {
+      const bytes = 16 * n;
+      const resolveBuf = this.device.createBuffer({ size: bytes, usage: 0x200 /* QUERY_RESOLVE */ | 0x04 /* COPY_SRC */ });
+      this.endPass();
+      if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+      this.encoder.resolveQuerySet(p.querySet, 0, 2 * n, resolveBuf, 0);
+      const raw = new BigUint64Array(await this.read(resolveBuf, bytes));
+      for (let i = 0; i < n; i++) p.records[i].gpuNs = Number(raw[2 * i + 1] - raw[2 * i]);
+      resolveBuf.destroy();
+      p.querySet.destroy();
+    } else {
+      await this.sync();
+    }
+    return p.records;
+  }
+
+  memory(): PoolStats {
+    return this.pool.snapshot();
+  }
+
+  destroy(): void {
+    this.flush();
+    this.pool.clear();
+    for (const list of this.uniformFree.values()) for (const b of list) b.destroy();
+    this.uniformFree.clear();
+    this.device.destroy();
+    void this.owner;
+  }
+}

@@ -1,0 +1,11 @@
+process.env.VK_ICD_FILENAMES='/tmp/ss/vk_swiftshader_icd.json';
+process.env.XDG_RUNTIME_DIR='/tmp';
+const { create, globals } = await import('webgpu');
+Object.assign(globalThis, globals);
+const gpu = create(['disable-dawn-features=timestamp_quantization']);
+const adapter = await gpu.requestAdapter();
+console.log(adapter && adapter.info, adapter && [...adapter.features]);
+const device = await adapter.requestDevice({requiredFeatures:['timestamp-query']});
+console.log(device.limits.maxComputeWorkgroupsPerDimension, device.limits.maxStorageBufferBindingSize, device.limits.maxComputeInvocationsPerWorkgroup);
+device.destroy();
+globalThis.keep = gpu;
