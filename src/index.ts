@@ -17,3 +17,4 @@ export * from './autograd/ops.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd/gradients.js';
 export { noGrad, setDebugNumerics, setDebugStep, checkNumerics, OP_NAMES } from './autograd/tape.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
+export { profile, formatProfile, type Profile, type KernelSummary } from './engine/profile.js';
