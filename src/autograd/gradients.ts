@@ -8,14 +8,20 @@ import { liveVariables } from './variables.js';
 type F1 = (x: Tensor) => Tensor;
 type FN = (...xs: Tensor[]) => Tensor;
 
+/** The gradients alone: frees f's value, which grad/grads do not return (unless it is an input). */
+function withoutValue(r: { value: Tensor; grads: (Tensor | null)[] }, xs: readonly Tensor[]): (Tensor | null)[] {
+  if (!xs.includes(r.value)) r.value.dispose();
+  return r.grads;
+}
+
 /** `grad(f)(x, dy?)`: the gradient of f at x (times dy, ones by default). */
 export function grad(f: F1): (x: Tensor, dy?: Tensor) => Tensor {
-  return (x, dy) => gradientsOf(() => f(x), [x], dy, add, ones, false).grads[0]!;
+  return (x, dy) => withoutValue(gradientsOf(() => f(x), [x], dy, add, ones, false), [x])[0]!;
 }
 
 /** `grads(f)([x1, x2, ...], dy?)`: the gradients of f with respect to each argument. */
 export function grads(f: FN): (xs: Tensor[], dy?: Tensor) => Tensor[] {
-  return (xs, dy) => gradientsOf(() => f(...xs), xs, dy, add, ones, false).grads as Tensor[];
+  return (xs, dy) => withoutValue(gradientsOf(() => f(...xs), xs, dy, add, ones, false), xs) as Tensor[];
 }
 
 /** `valueAndGrad(f)(x, dy?)` → `{ value, grad }`. */

@@ -22,6 +22,9 @@ interface TapeNode {
 export interface OpResult {
   value: Tensor;
   backward: BackwardFn;
+  /** Tensors made only for `backward` (max-pool's argmax): disposed at once when no gradient
+   * is being recorded, so that inference outside tidy() does not leak them. */
+  saved?: Tensor[];
 }
 
 /** Every op the engine defines, by name (for the debug checker and for docs). */
@@ -102,6 +105,7 @@ export function defineOp<A extends unknown[]>(name: string, impl: (...args: A) =
       } finally {
         noGradDepth--;
       }
+      for (const t of result.saved ?? []) t.dispose();
     }
     if (debugChecks && result.value.dtype === 'float32') scheduleCheck(name, inputs, result.value);
     return result.value;

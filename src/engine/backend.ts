@@ -107,7 +107,9 @@ export class Backend {
 
   createBuffer(bytes: number): GPUBuffer {
     this.checkAlive();
-    const max = this.device.limits.maxStorageBufferBindingSize;
+    // The buffer must fit maxBufferSize as well as the binding limit; take the smaller of the two.
+    const l = this.device.limits;
+    const max = Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
     if (bytes > max) {
       throw new Error(`a tensor of ${bytes} bytes exceeds this adapter's largest storage binding (${max} bytes)`);
     }
@@ -246,8 +248,10 @@ export class Backend {
   }
 
   /** Starts recording every launch (one compute pass each, with timestamps where available). */
-  startProfile(capacity = 4096): void {
+  startProfile(capacity = 2048): void {
     this.flush();
+    // WebGPU caps a query set at 4096 queries: two timestamps per launch allow 2048 launches.
+    capacity = Math.min(capacity, 2048);
     const querySet = this.hasTimestamps ? this.device.createQuerySet({ type: 'timestamp', count: 2 * capacity }) : null;
     this.profile = { records: [], querySet, capacity };
   }

@@ -1,0 +1,114 @@
+/**
+ * Dispatcher for shaders/maxpool2d.wgsl: 2-D max-pooling over NHWC tensors with the argmax of
+ * each window (saved for backward), and the gradient that routes dy back through it.
+ * Geometry follows TensorFlow.js (computePool2DInfo): 'valid' keeps whole windows only;
+ * 'same' gives ceil(in / stride) outputs and splits the padding with the smaller half on top.
+ */
+import { backend } from '../engine/device.js';
+import { Uniforms } from '../engine/uniforms.js';
+import { empty, type Shape, type Tensor } from '../engine/tensor.js';
+import { cover } from './grid.js';
+
+export type PoolPadding = 'valid' | 'same';
+
+/** Everything a pooling launch needs to know, in NHWC. */
+export interface PoolGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  channels: number;
+  outH: number;
+  outW: number;
+  filterH: number;
+  filterW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+function pairOf(op: string, what: string, v: number | readonly number[]): [number, number] {
+  const p = typeof v === 'number' ? [v, v] : [...v];
+  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new Error(`${op}: ${what} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return [p[0], p[1]];
+}
+
+/** Pool geometry for an input of shape [N, H, W, C]; throws naming `op` on bad arguments. */
+export function poolGeometry(
+  op: string,
+  shape: Shape,
+  filterSize: number | readonly number[],
+  strides: number | readonly number[],
+  pad: PoolPadding,
+): PoolGeometry {
+  if (shape.length !== 4) throw new Error(`${op}: expected x of rank 4 [N, H, W, C] (or 3), got shape [${shape.join(', ')}]`);
+  const [batch, inH, inW, channels] = shape;
+  const [filterH, filterW] = pairOf(op, 'filterSize', filterSize);
+  const [strideH, strideW] = pairOf(op, 'strides', strides);
+  let outH: number, outW: number, padTop: number, padLeft: number;
+  if (pad === 'valid') {
+    outH = Math.ceil((inH - filterH + 1) / strideH);
+    outW = Math.ceil((inW - filterW + 1) / strideW);
+    padTop = padLeft = 0;
+    if (outH < 1 || outW < 1) {
+      throw new Error(
+        `${op}: a ${filterH}x${filterW} window does not fit in a ${inH}x${inW} input with 'valid' padding (use 'same' or a smaller filter)`,
+      );
+    }
+  } else if (pad === 'same') {
+    outH = Math.ceil(inH / strideH);
+    outW = Math.ceil(inW / strideW);
+    padTop = Math.floor(Math.max(0, (outH - 1) * strideH + filterH - inH) / 2);
+    padLeft = Math.floor(Math.max(0, (outW - 1) * strideW + filterW - inW) / 2);
+    // With pad < filter every window overlaps the input; an empty input has no windows at all.
+  } else {
+    throw new Error(`${op}: unknown padding ${JSON.stringify(pad)}; expected 'valid' or 'same'`);
+  }
+  return { batch, inH, inW, channels, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft };
+}
+
+function uniforms(n: number, g: PoolGeometry): ArrayBuffer {
+  return new Uniforms()
+    .u32(n, g.batch, g.inH, g.inW, g.channels, g.outH, g.outW, g.filterH, g.filterW)
+    .u32(g.strideH, g.strideW, g.padTop, g.padLeft)
+    .bytes();
+}
+
+/** Max-pools x [N, H, W, C]: returns y [N, OH, OW, C] and the flat index in x of each maximum. */
+export function maxPool2dKernel(x: Tensor, g: PoolGeometry): { y: Tensor; argmax: Tensor } {
+  if (x.size >= 2 ** 31) throw new Error(`maxPool: input of ${x.size} elements is too large for int32 argmax indices`);
+  const outShape = [g.batch, g.outH, g.outW, g.channels];
+  const y = empty(outShape);
+  const argmax = empty(outShape, 'int32');
+  const n = y.size;
+  backend().dispatch({
+    shader: 'maxpool2d',
+    entry: 'forward',
+    uniforms: uniforms(n, g),
+    buffers: [x.buffer, argmax.buffer, y.buffer],
+    workgroups: cover(n),
+    flops: n * g.filterH * g.filterW,
+    bytes: 4 * (x.size + 2 * n),
+  });
+  return { y, argmax };
+}
+
+/** dx [N, H, W, C]: each element gets the dy of the windows whose argmax it is. */
+export function maxPool2dBackwardKernel(dy: Tensor, argmax: Tensor, g: PoolGeometry): Tensor {
+  const dx = empty([g.batch, g.inH, g.inW, g.channels]);
+  const n = dx.size;
+  // Each input element visits about ceil(filter / stride) windows per axis.
+  const visits = Math.ceil(g.filterH / g.strideH) * Math.ceil(g.filterW / g.strideW);
+  backend().dispatch({
+    shader: 'maxpool2d',
+    entry: 'backward',
+    uniforms: uniforms(n, g),
+    buffers: [dy.buffer, argmax.buffer, dx.buffer],
+    workgroups: cover(n),
+    flops: n * visits,
+    bytes: 4 * (n + 2 * dy.size),
+  });
+  return dx;
+}

@@ -1,0 +1,117 @@
+import { describe, it, expect } from 'vitest';
+import * as ws from '../src/index.js';
+import { checkOp } from './helpers/check-op.js';
+import { expectAllClose } from './helpers/allclose.js';
+import { tfRef } from './helpers/reference.js';
+
+// Max-pool picks one input per window, so the forward pass is exact: it must equal tfjs bit for
+// bit (atol = rtol = 0). The gradient of sum(w * y) adds the weights w of the windows an element
+// wins, at most ceil(3 / 1)^2 = 9 terms here, so float32 rounding differs from tfjs's summation
+// order by a few ulps of |w| <= 1: 1e-6 absolute covers it. Inputs are `distinct` (0.05 apart),
+// so a finite-difference step of 1e-2 never changes which element wins a window.
+const EXACT = { atol: 0, rtol: 0 };
+const GRAD = { atol: 1e-6, rtol: 1e-6 };
+
+type Pad = 'valid' | 'same';
+
+describe('maxPool vs tfjs and finite differences', () => {
+  const cases: { shape: number[]; f: number | [number, number]; s: number | [number, number]; pad: Pad }[] = [];
+  for (const size of [1, 7, 13, 28]) {
+    for (const f of [2, 3]) {
+      for (const s of [1, 2]) {
+        for (const pad of ['valid', 'same'] as Pad[]) {
+          if (pad === 'valid' && size < f) continue; // no whole window fits: an error case (errors.test.ts)
+          // Keep the 28x28 cases to one image and channel: the finite differences read back 128 forwards.
+          cases.push({ shape: size === 28 ? [1, 28, 28, 1] : [2, size, size, 3], f, s, pad });
+        }
+      }
+    }
+  }
+  // The seed network's pools (after conv1 and conv2), small batch.
+  cases.push({ shape: [2, 26, 26, 32], f: 2, s: 2, pad: 'valid' });
+  cases.push({ shape: [2, 11, 11, 64], f: 2, s: 2, pad: 'valid' });
+  // Rectangular windows and strides, and stride larger than the window (skipped inputs).
+  cases.push({ shape: [2, 9, 11, 2], f: [2, 3], s: [1, 2], pad: 'same' });
+  cases.push({ shape: [1, 10, 7, 2], f: [3, 2], s: [3, 1], pad: 'valid' });
+  cases.push({ shape: [1, 9, 9, 2], f: 2, s: 3, pad: 'same' });
+
+  for (const c of cases) {
+    it(`[${c.shape}] filter ${c.f} stride ${c.s} ${c.pad}`, async () => {
+      await checkOp({
+        shapes: [c.shape],
+        ours: (x) => ws.maxPool(x, c.f, c.s, c.pad),
+        ref: (tf, x) => tf.maxPool(x as any, c.f, c.s, c.pad),
+        distinct: true,
+        fwd: EXACT,
+        grad: GRAD,
+        seed: c.shape.reduce((a, b) => a + b, 0),
+      });
+    });
+  }
+
+  it('rank-3 input [H, W, C] is one image', async () => {
+    await checkOp({
+      shapes: [[7, 6, 3]],
+      ours: (x) => ws.maxPool(x, 3, 2, 'same'),
+      ref: (tf, x) => tf.maxPool(x as any, 3, 2, 'same'),
+      distinct: true,
+      fwd: EXACT,
+      grad: GRAD,
+    });
+  });
+});
+
+describe('maxPool ties: the first element in window order wins', () => {
+  // One 4x4 image, one channel. Window (0,0) ties 5 at (0,0) and (1,1); window (0,1) ties 7 at
+  // (0,3) and (1,2); window (1,0) is all 2s; window (1,1) has a single maximum 9 at (3,3).
+  const x = [
+    5, 1, 0, 7,
+    0, 5, 7, 0,
+    2, 2, 3, 3,
+    2, 2, 3, 9,
+  ];
+
+  it('hand-computed forward and gradient, pool 2 stride 2', async () => {
+    const t = ws.tensor(x, [1, 4, 4, 1]);
+    const y = ws.maxPool(t, 2, 2, 'valid');
+    expect(Array.from(await y.data())).toEqual([5, 7, 2, 9]);
+    const dy = ws.tensor([10, 20, 30, 40], [1, 2, 2, 1]);
+    const dx = ws.grad((v: ws.Tensor) => ws.maxPool(v, 2, 2, 'valid'))(t, dy);
+    // Row-major window scan: (0,0) wins over (1,1); in window (0,1), (0,3) comes before (1,2)
+    // because row 0 is scanned first; the all-2 window gives (2,0).
+    expect(Array.from(await dx.data())).toEqual([
+      10, 0, 0, 20,
+      0, 0, 0, 0,
+      30, 0, 0, 0,
+      0, 0, 0, 40,
+    ]);
+  });
+
+  it('overlapping windows (pool 2 stride 1) on a constant image: each window credits its top-left', async () => {
+    const t = ws.fill([1, 3, 3, 1], 1);
+    const dy = ws.tensor([1, 2, 3, 4], [1, 2, 2, 1]);
+    const dx = ws.grad((v: ws.Tensor) => ws.maxPool(v, 2, 1, 'valid'))(t, dy);
+    expect(Array.from(await dx.data())).toEqual([1, 2, 0, 3, 4, 0, 0, 0, 0]);
+  });
+
+  it('agrees with tfjs on ties: its CPU backend also scans with a strict > (maxPoolPositions)', async () => {
+    // Checked against the tfjs CPU backend only; its WebGL/WebGPU kernels were not examined.
+    const tf = await tfRef();
+    const vals = Float32Array.from(x);
+    const dyVals = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const ours = ws.grad((v: ws.Tensor) => ws.maxPool(v, 2, 1, 'valid'))(ws.tensor(vals, [1, 4, 4, 1]), ws.tensor(dyVals, [1, 3, 3, 1]));
+    const ref = tf.grad((v: any) => tf.maxPool(v, 2, 1, 'valid'))(tf.tensor(vals, [1, 4, 4, 1]), tf.tensor(dyVals, [1, 3, 3, 1]));
+    expectAllClose(await ours.data(), await ref.data(), { ...EXACT, what: 'tie gradient vs tfjs' });
+  });
+});
+
+describe('maxPool backward is deterministic', () => {
+  it('two backward passes give identical bits (no atomics, fixed summation order)', async () => {
+    const x = ws.randomNormal([2, 13, 13, 4], 0, 1, 5);
+    const dy = ws.randomNormal([2, 11, 11, 4], 0, 1, 6);
+    const f = (v: ws.Tensor) => ws.maxPool(v, 3, 1, 'valid');
+    const a = await ws.grad(f)(x, dy).data();
+    const b = await ws.grad(f)(x, dy).data();
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+  });
+});
