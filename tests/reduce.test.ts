@@ -32,3 +32,31 @@ describe('reductions vs tfjs and finite differences', () => {
     }
   }
 });
+
+// Long reductions into few outputs take the two-pass (chunked) path of the reduce kernel, as a
+// bias gradient does. Summation order differs from tfjs's serial loop: the rounding error of a
+// float32 sum of n values grows like sqrt(n) * 6e-8 * |partial sums| (random walk), about 1e-5
+// here; 1e-4 leaves a tenfold margin.
+describe('long reductions (chunked two-pass path) vs tfjs', () => {
+  const cases: [number[], number[]][] = [
+    [[3000, 5], [0]],
+    [[2, 40, 40, 3], [0, 1, 2]],
+    [[7, 1100], [1]],
+  ];
+  for (const name of ['sum', 'mean', 'max', 'min'] as const) {
+    for (const [shape, axis] of cases) {
+      it(`${name} [${shape}] axis=${JSON.stringify(axis)}`, async () => {
+        await checkOp({
+          shapes: [shape],
+          ours: (x) => ws[name](x, axis),
+          ref: (tf, x) => tf[name](x, axis),
+          fwd: { atol: 1e-4, rtol: 1e-5 },
+          distinct: name === 'max' || name === 'min',
+          // The gradient of a reduction is a broadcast (exact); finite differences on a few
+          // elements suffice.
+          fd: { maxPerInput: 8 },
+        });
+      });
+    }
+  }
+});

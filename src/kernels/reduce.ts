@@ -19,6 +19,11 @@ export function normalizeAxes(op: string, axis: number | number[] | undefined | 
   return [...new Set(out)].sort((x, y) => x - y);
 }
 
+/** Below this many invocations a launch leaves cores idle: split long reductions into chunks. */
+const MIN_PARALLEL = 2048;
+/** Chunks shorter than this cost more in the second pass than they save. */
+const MIN_CHUNK = 256;
+
 /**
  * Reduces `x` over `axes` (sorted, unique). The result has the kept dims only; callers reshape
  * for keepDims. `scale` multiplies each result (1/count gives a mean).
@@ -53,9 +58,41 @@ export function reduceKernel(op: ReduceOp, x: Tensor, axes: number[], scale = 1)
   const n = out.size;
   const count = red.reduce((p, [d]) => p * d, 1);
   if (count === 0) throw new Error(`${op}: cannot reduce over an empty axis of shape [${shape.join(', ')}]`);
+
+  let chunks = 1;
+  if (n < MIN_PARALLEL && count >= 2 * MIN_CHUNK) {
+    chunks = Math.min(Math.ceil(MIN_PARALLEL / n), Math.floor(count / MIN_CHUNK));
+  }
+  const chunkLen = Math.ceil(count / chunks);
+  chunks = Math.ceil(count / chunkLen);
+  if (chunks === 1) {
+    launch(op, x, out, n, keep, red, count, count, 1, scale);
+    return out;
+  }
+  // Pass 1: [chunks, n] partial results; pass 2: reduce the chunks in order.
+  const partial = empty([chunks, n]);
+  launch(op, x, partial, n, keep, red, count, chunkLen, chunks, 1);
+  launch(op, partial, out, n, [[n, 1]], [[chunks, n]], chunks, chunks, 1, scale);
+  partial.dispose();
+  return out;
+}
+
+function launch(
+  op: ReduceOp,
+  x: Tensor,
+  out: Tensor,
+  n: number,
+  keep: [number, number][],
+  red: [number, number][],
+  count: number,
+  chunkLen: number,
+  chunks: number,
+  scale: number,
+): void {
   const u = new Uniforms()
     .u32(n, keep.length, red.length)
     .f32(scale)
+    .u32(count, chunkLen, chunks, 0)
     .u32Array(keep.map((k) => k[0]), MAX_RANK)
     .u32Array(keep.map((k) => k[1]), MAX_RANK)
     .u32Array(red.map((k) => k[0]), MAX_RANK)
@@ -66,9 +103,8 @@ export function reduceKernel(op: ReduceOp, x: Tensor, axes: number[], scale = 1)
     constants: { OP: OPS[op] },
     uniforms: u.bytes(),
     buffers: [x.buffer, out.buffer],
-    workgroups: cover(n),
+    workgroups: cover(n * chunks),
     flops: x.size,
-    bytes: 4 * (x.size + n),
+    bytes: 4 * (x.size + n * chunks),
   });
-  return out;
 }
