@@ -1,0 +1,10 @@
+/**
+ * The page's one door to the library: the public entry point, exactly what a user imports.
+ * (No fork of engine code for the browser: the bundle is built from ../src.)
+ */
+import { ready } from '../src/index.js';
+
+export * from '../src/index.js';
+
+/** The engine's device wrapper, as `ready()` returns it. */
+export type Backend = Awaited<ReturnType<typeof ready>>;

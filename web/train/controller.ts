@@ -1,0 +1,149 @@
+/**
+ * Start / pause / reset for a training run, without any DOM: the panel renders what this
+ * reports. Training goes in bursts of a few steps, each ending with one loss readback, and the
+ * loop yields to the page between bursts so that drawing and scrolling stay smooth.
+ */
+import type { DigitSet } from '../data/digits-format.js';
+import type { EvalReport, PairView, SessionFactory, StepReport, TrainingConfig, TrainingSession } from './seams.js';
+
+export type TrainState = 'unavailable' | 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'lost' | 'error';
+
+export interface ControllerEvents {
+  state?(state: TrainState, detail: string): void;
+  step?(report: StepReport): void;
+  evaluation?(split: 'train' | 'val', at: StepReport, report: EvalReport): void;
+  pairs?(pairs: PairView[]): void;
+  /** A session was made (or, with null, dropped): the draw-to-compare and one-shot panels use it. */
+  session?(session: TrainingSession | null): void;
+}
+
+export interface ControllerOptions {
+  /** Steps per burst: more means fewer readbacks, fewer page updates. */
+  stepsPerBurst: number;
+  /** Evaluate both splits every this many steps. */
+  evalEvery: number;
+  /** Pairs per evaluation. */
+  evalPairs: number;
+  /** Test pairs shown in the grid. */
+  gridPairs: number;
+  /** Lets the page breathe between bursts. */
+  yieldToPage: () => Promise<void>;
+}
+
+const DEFAULT_OPTIONS: ControllerOptions = {
+  stepsPerBurst: 4,
+  evalEvery: 40,
+  evalPairs: 256,
+  gridPairs: 12,
+  yieldToPage: () => new Promise((r) => setTimeout(r, 0)),
+};
+
+export class TrainingController {
+  private stateNow: TrainState;
+  private current: TrainingSession | null = null;
+  private loop: Promise<void> | null = null;
+  private stopRequested = false;
+  private lastEvalStep = -Infinity;
+  readonly options: ControllerOptions;
+
+  constructor(
+    private readonly factory: SessionFactory | null,
+    private readonly digits: () => DigitSet | null,
+    private readonly config: TrainingConfig,
+    private readonly events: ControllerEvents = {},
+    options: Partial<ControllerOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_OPTIONS, ...options };
+    this.stateNow = factory ? 'idle' : 'unavailable';
+  }
+
+  get state(): TrainState {
+    return this.stateNow;
+  }
+
+  get session(): TrainingSession | null {
+    return this.current;
+  }
+
+  /** Starts or resumes training; resolves once the loop is running (not when it ends). */
+  async start(): Promise<void> {
+    if (!this.factory || this.loop) return;
+    if (this.stateNow === 'lost') throw new Error('training: the GPU device was lost; restart the device, then reset');
+    if (!this.current) {
+      const digits = this.digits();
+      if (!digits) throw new Error('training: the digits have not loaded yet');
+      this.set('starting', 'building the model and the pairs');
+      try {
+        this.current = await this.factory(digits, this.config);
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+      this.events.session?.(this.current);
+      await this.refreshPairs(this.current);
+    }
+    this.stopRequested = false;
+    this.set('running', '');
+    this.loop = this.run(this.current);
+  }
+
+  /** Asks the loop to stop after its current burst, and waits for it. */
+  async pause(): Promise<void> {
+    if (!this.loop) return;
+    this.stopRequested = true;
+    this.set('pausing', 'finishing the current steps');
+    await this.loop;
+  }
+
+  /** Stops, frees the session (weights and all) and clears the run; start() begins afresh. */
+  async reset(): Promise<void> {
+    await this.pause();
+    const s = this.current;
+    this.current = null;
+    this.lastEvalStep = -Infinity;
+    if (s) {
+      try {
+        s.dispose();
+      } catch {
+        /* a session on a lost device may fail to free; its device is gone anyway */
+      }
+      this.events.session?.(null);
+    }
+    this.set(this.factory ? 'idle' : 'unavailable', '');
+  }
+
+  private async run(s: TrainingSession): Promise<void> {
+    try {
+      while (!this.stopRequested) {
+        const r = await s.runSteps(this.options.stepsPerBurst);
+        this.events.step?.(r);
+        if (r.step - this.lastEvalStep >= this.options.evalEvery) {
+          this.lastEvalStep = r.step;
+          for (const split of ['train', 'val'] as const) this.events.evaluation?.(split, r, await s.evaluate(split, this.options.evalPairs));
+          await this.refreshPairs(s);
+        }
+        await this.options.yieldToPage();
+      }
+      this.set('paused', '');
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.loop = null;
+    }
+  }
+
+  private async refreshPairs(s: TrainingSession): Promise<void> {
+    if (this.events.pairs) this.events.pairs(await s.testPairs(this.options.gridPairs));
+  }
+
+  private fail(e: unknown): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    // Matched by name so that this file needs no engine import (DeviceLostError in src/engine).
+    this.set(err.name === 'DeviceLostError' ? 'lost' : 'error', err.message);
+  }
+
+  private set(state: TrainState, detail: string): void {
+    this.stateNow = state;
+    this.events.state?.(state, detail);
+  }
+}
