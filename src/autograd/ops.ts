@@ -7,5 +7,6 @@ export * from './elementwise.js'; // add ... relu, with broadcasting
 export * from './reduce.js'; // sum, mean, max, min
 export * from './shape.js'; // reshape, clone
 export * from './matmul.js'; // matMul, fusedMatMul
+export * from './distance.js'; // euclideanDistance, cosineSimilarity, pairwiseDistances
 export * from './pool.js'; // maxPool
 export * from './layout.js'; // transpose, slice, pad, concat, stack, gather
