@@ -6,6 +6,7 @@ export * from './creation.js'; // tensor, scalar, zeros, ones, fill, random*, va
 export * from './elementwise.js'; // add ... relu, with broadcasting
 export * from './reduce.js'; // sum, mean, max, min
 export * from './shape.js'; // reshape, clone
+export * from './conv.js'; // conv2d, fusedConv2d
 export * from './matmul.js'; // matMul, fusedMatMul
 export * from './distance.js'; // euclideanDistance, cosineSimilarity, pairwiseDistances
 export * from './pool.js'; // maxPool
