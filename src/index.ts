@@ -17,4 +17,6 @@ export * from './autograd/ops.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd/gradients.js';
 export { noGrad, setDebugNumerics, setDebugStep, checkNumerics, OP_NAMES } from './autograd/tape.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
+export * as nn from './nn/index.js';
+export { Layer, Conv2D, MaxPooling2D, Flatten, Dense, ReLU, Sequential, Optimizer, Adam, SGD } from './nn/index.js';
 export { profile, formatProfile, type Profile, type KernelSummary } from './engine/profile.js';
