@@ -31,12 +31,29 @@ struct Uniforms {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
+// NaN and -Inf as values. A `let` keeps them out of const-expressions, where WGSL rejects
+// non-finite results.
+fn nan_f32() -> f32 {
+  let bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}
+fn neg_inf_f32() -> f32 {
+  let bits = 0xff800000u;
+  return bitcast<f32>(bits);
+}
+
 fn apply(v: f32) -> f32 {
   if (OP == NEG) { return -v; }
   if (OP == SQUARE) { return v * v; }
   if (OP == SQRT) { return sqrt(v); }
   if (OP == EXP) { return exp(v); }
-  if (OP == LOG) { return log(v); }
+  // WGSL leaves log outside x > 0 indeterminate: SwiftShader returns log|x| below 0, -88 at 0
+  // and 89 for NaN. tfjs gives NaN, -Inf and NaN, and a NaN is what lets a bad value be
+  // noticed downstream. NaN is tested on the bits: a compiler may assume v == v.
+  if (OP == LOG) {
+    if (v < 0.0 || (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { return nan_f32(); }
+    return select(log(v), neg_inf_f32(), v == 0.0);
+  }
   if (OP == RELU) { return max(v, 0.0); }
   if (OP == ABS) { return abs(v); }
   if (OP == STEP) { return select(0.0, 1.0, v > 0.0); }

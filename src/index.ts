@@ -9,6 +9,7 @@ setTensorCheck((v: unknown): v is Tensor => v instanceof Tensor);
 
 export { ready, backend, shutdown, type ReadyOptions } from './engine/device.js';
 export { DeviceLostError, type KernelRecord } from './engine/backend.js';
+export { assertFinite, assertFiniteValues, findNonFinite, NumericsError, type NumericsSite } from './engine/numerics.js';
 export { Tensor, Variable, type Shape, type DType } from './engine/tensor.js';
 export { tidy, keep, dispose } from './engine/scope.js';
 export { memory, resetPeakMemory, type MemoryInfo } from './engine/memory.js';
@@ -19,4 +20,5 @@ export { noGrad, setDebugNumerics, setDebugStep, checkNumerics, OP_NAMES } from 
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export * as nn from './nn/index.js';
 export { Layer, Conv2D, MaxPooling2D, Flatten, Dense, ReLU, Sequential, Optimizer, Adam, SGD } from './nn/index.js';
+export { toTfjsArtifacts, fromTfjsArtifacts, saveTfjsModel, loadTfjsModel } from './nn/interop/index.js';
 export { profile, formatProfile, type Profile, type KernelSummary } from './engine/profile.js';

@@ -8,6 +8,7 @@
 import { Tensor, Variable } from '../engine/tensor.js';
 import { tidy } from '../engine/scope.js';
 import { backend } from '../engine/device.js';
+import { findNonFinite, NumericsError, type NumericsSite } from '../engine/numerics.js';
 
 /** Gradients for each input of an op (null where an input takes none, e.g. integer indices). */
 export type BackwardFn = (dy: Tensor) => (Tensor | null)[];
@@ -32,47 +33,119 @@ export const OP_NAMES = new Set<string>();
 
 let tape: TapeNode[] | null = null;
 let noGradDepth = 0;
+/** The op whose backward rule is running (for the debug checker's messages). */
+let backwardOf: string | null = null;
+
+// ---- Debug numerics -------------------------------------------------------------------------
+// A readback cannot be awaited inside an op (ops are synchronous), so each check is a readback
+// in flight, numbered in op order. A fault is the failed check with the lowest number; it is
+// reported once every earlier check has come back, so the op named is the first one whose
+// output went bad, even if readbacks complete out of order.
 let debugChecks = false;
 let debugStep = 0;
-const pendingChecks: Promise<void>[] = [];
+let checkSeq = 0;
+const inFlight = new Map<number, Promise<void>>();
+let fault: { seq: number; error: Error } | null = null;
+/** Checks numbered below this were issued before the last reported fault: their faults are
+ * its consequences, not news. */
+let ignoreBelow = 0;
+/** Storage already checked since the last setDebugStep: views and inputs made by checked ops
+ * are not read again. Reset every step, because optimizers update weights in place. */
+let checked = new WeakSet<object>();
 
 /**
- * Debug mode: every op's output is read back and checked for NaN/Inf; the first bad value
- * rejects `checkNumerics()` with the op, the step and the input shapes. Slow: one readback per op.
+ * Debug mode: every op's float32 output (and every input no checked op made: weights, data) is
+ * read back and checked for NaN/Inf. The first bad value becomes a NumericsError naming the op,
+ * the step and the input shapes; `checkNumerics()` throws it, and so does the next op once it
+ * is known. Slow: one readback per op. Intended for hunting a NaN, not for training runs.
  */
 export function setDebugNumerics(on: boolean): void {
   debugChecks = on;
 }
 
-/** Labels the debug checker's reports with a training step. */
+/** Labels the debug checker's reports with a training step (and re-checks weights once per step). */
 export function setDebugStep(step: number): void {
   debugStep = step;
+  checked = new WeakSet<object>();
 }
 
-/** Waits for the debug checks issued so far; throws the first NaN/Inf found. */
+/** Waits for the debug checks issued so far; throws the first NaN/Inf found (once). */
 export async function checkNumerics(): Promise<void> {
-  const all = pendingChecks.splice(0);
-  await Promise.all(all);
+  while (inFlight.size) await Promise.all([...inFlight.values()]);
+  throwFault();
 }
 
-function scheduleCheck(op: string, inputs: readonly Tensor[], y: Tensor): void {
-  const shapes = inputs.map((t) => `[${t.shape.join(', ')}]`).join(', ');
-  const step = debugStep;
-  const buf = backend().pool.take(Math.max(4, y.size * 4));
-  backend().copy(y.buffer, buf, y.size * 4);
-  pendingChecks.push(
-    backend()
-      .read(buf, y.size * 4)
-      .then((raw) => {
-        backend().releaseBuffer(buf);
-        const v = new Float32Array(raw);
-        for (let i = 0; i < v.length; i++) {
-          if (!Number.isFinite(v[i])) {
-            throw new Error(`numerics: op '${op}' produced ${v[i]} at index ${i} (step ${step}, inputs ${shapes})`);
-          }
-        }
-      }),
-  );
+function throwFault(): void {
+  if (!fault) return;
+  const e = fault.error;
+  fault = null;
+  ignoreBelow = checkSeq;
+  throw e;
+}
+
+/** The fault, if every check issued before it has come back (so no earlier op can be worse). */
+function settledFault(): boolean {
+  if (!fault) return false;
+  const first = inFlight.keys().next();
+  return first.done || first.value > fault.seq;
+}
+
+function recordFault(seq: number, error: Error): void {
+  if (seq < ignoreBelow) return;
+  if (!fault || seq < fault.seq) fault = { seq, error };
+}
+
+function scheduleCheck(t: Tensor, site: NumericsSite): void {
+  if (t.dtype !== 'float32' || t.size === 0) return;
+  const storage = t.storage;
+  if (checked.has(storage)) return;
+  checked.add(storage);
+  const seq = checkSeq++;
+  let read: Promise<ArrayBuffer>;
+  try {
+    read = backend().read(t.buffer, t.size * 4);
+  } catch (e) {
+    // A lost device refuses at once; the op itself already ran, so report it, don't throw here.
+    read = Promise.reject(e);
+  }
+  const p = read
+    .then(
+      (raw) => {
+        const bad = findNonFinite(new Float32Array(raw));
+        if (bad) recordFault(seq, numericsError(site, t, bad));
+      },
+      (e: Error) => recordFault(seq, e), // e.g. DeviceLostError: reported by checkNumerics
+    )
+    .finally(() => inFlight.delete(seq));
+  inFlight.set(seq, p);
+}
+
+function numericsError(site: NumericsSite, t: Tensor, bad: { index: number; value: number; count: number }): NumericsError {
+  const opName = site.backwardOf ? `op '${site.op}' in the backward pass of '${site.backwardOf}'` : `op '${site.op}'`;
+  const where = `${bad.value} at flat index ${bad.index} of [${t.shape.join(', ')}]${bad.count > 1 ? ` (${bad.count} of ${t.size} values)` : ''}`;
+  const inputs = site.inputs.length ? site.inputs.join('; ') : 'none';
+  const head =
+    site.input === null
+      ? `numerics: ${opName} produced ${where} at step ${site.step}; its inputs (all finite): ${inputs}`
+      : `numerics: input ${site.input} of ${opName} holds ${where} at step ${site.step}, before the op ran: ` +
+        `${site.inputs[site.input]} came from outside the ops checked this step (a weight, optimizer state or input data), ` +
+        'so look at where its values came from';
+  return new NumericsError(head, opName, bad.value, bad.index, bad.count, site);
+}
+
+function debugCheck(op: string, inputs: readonly Tensor[], y: Tensor): void {
+  const site = (input: number | null): NumericsSite => ({
+    op,
+    backwardOf,
+    step: debugStep,
+    inputs: inputs.map((t) => t.describe()),
+    inputShapes: inputs.map((t) => [...t.shape]),
+    input,
+  });
+  // Inputs first: their check numbers come before the output's, so a bad weight is reported
+  // as the weight, not as the op that passed its NaN on.
+  inputs.forEach((t, k) => scheduleCheck(t, site(k)));
+  scheduleCheck(y, site(null));
 }
 
 /**
@@ -82,9 +155,13 @@ function scheduleCheck(op: string, inputs: readonly Tensor[], y: Tensor): void {
 export function defineOp<A extends unknown[]>(name: string, impl: (...args: A) => OpResult, inputsOf: (...args: A) => Tensor[]) {
   OP_NAMES.add(name);
   return (...args: A): Tensor => {
+    if (debugChecks && settledFault()) throwFault();
     const inputs = inputsOf(...args);
     for (const t of inputs) {
       if (t.isDisposed) throw new Error(`${name}: input ${t.describe()} was disposed`);
+      // Throws if t belongs to a device that has been replaced, before impl makes anything
+      // that the failure would leak.
+      void t.buffer;
     }
     const recording = tape !== null && noGradDepth === 0;
     let result: OpResult;
@@ -107,7 +184,7 @@ export function defineOp<A extends unknown[]>(name: string, impl: (...args: A) =
       }
       for (const t of result.saved ?? []) t.dispose();
     }
-    if (debugChecks && result.value.dtype === 'float32') scheduleCheck(name, inputs, result.value);
+    if (debugChecks) debugCheck(name, inputs, result.value);
     return result.value;
   };
 }
@@ -156,7 +233,13 @@ export function gradientsOf(
         const node = myTape[i];
         const g = grads.get(node.output.id);
         if (!g) continue;
-        const gin = node.backward(g);
+        backwardOf = node.op;
+        let gin: (Tensor | null)[];
+        try {
+          gin = node.backward(g);
+        } finally {
+          backwardOf = null;
+        }
         node.inputs.forEach((inp, k) => {
           const gi = gin[k];
           if (!gi) return;

@@ -28,9 +28,17 @@ export interface KernelRecord {
   gpuNs: number | null;
 }
 
+/**
+ * The GPU device is gone: destroyed, a driver reset, a GPU process crash, a laptop switching
+ * GPUs. Every tensor on it is lost with it; `reason` is WebGPU's ('destroyed' or 'unknown').
+ */
 export class DeviceLostError extends Error {
-  constructor(reason: string) {
-    super(`the GPU device was lost: ${reason}. Create a new one with ready({ fresh: true }) and resume from a checkpoint.`);
+  constructor(
+    /** What happened, in words. */
+    readonly detail: string,
+    readonly reason: string = 'unknown',
+  ) {
+    super(`the GPU device was lost: ${detail}. Create a new one with ready({ fresh: true }) and resume from a checkpoint.`);
     this.name = 'DeviceLostError';
   }
 }
@@ -47,8 +55,14 @@ const STAGING_USAGE = 0x01 /* MAP_READ */ | 0x08; /* COPY_DST */
 export class Backend {
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
-  /** Set once the device is lost; every later call throws DeviceLostError with it. */
+  /** Set once the device is lost (or destroyed by us); every later call throws DeviceLostError with it. */
   lostReason: string | null = null;
+  /** WebGPU's GPUDeviceLostReason once lost: 'destroyed' or 'unknown'. */
+  lostKind: string | null = null;
+  /** Uniform buffers created over the backend's life (flat after warm-up, like the pool's count). */
+  uniformsCreated = 0;
+  /** True once destroy() ran (shutdown, or ready({ fresh: true }) replacing this backend). */
+  destroyed = false;
   /** Launches since the backend started, for tests and the profiler. */
   dispatchCount = 0;
   submitCount = 0;
@@ -61,6 +75,8 @@ export class Backend {
   private uniformFree = new Map<number, GPUBuffer[]>();
   private uniformParked: GPUBuffer[] = [];
   private uncaptured: Error | null = null;
+  /** Rejecters of awaits in flight (readbacks, syncs), called when the device is lost. */
+  private waiting = new Set<(e: Error) => void>();
   private profile: { records: KernelRecord[]; querySet: GPUQuerySet | null; capacity: number } | null = null;
 
   constructor(
@@ -72,9 +88,7 @@ export class Backend {
   ) {
     this.pool = new BufferPool(device);
     this.pipelines = new PipelineCache(device);
-    device.lost.then((info) => {
-      if (!this.lostReason) this.lostReason = info.message || String(info.reason);
-    });
+    device.lost.then((info) => this.markLost(info.message || 'no message', String(info.reason)));
     device.addEventListener?.('uncapturederror', (ev: Event) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
       if (!this.uncaptured) this.uncaptured = new Error(`GPU error: ${e.message}`);
@@ -92,7 +106,48 @@ export class Backend {
   }
 
   checkAlive(): void {
-    if (this.lostReason !== null) throw new DeviceLostError(this.lostReason);
+    if (this.lostReason !== null) throw new DeviceLostError(this.lostReason, this.lostKind ?? 'unknown');
+  }
+
+  /** Records the loss once and fails every await still in flight, so that none of them hangs. */
+  private markLost(message: string, kind: string): void {
+    if (this.lostReason === null) {
+      this.lostReason = /destroy/i.test(message) ? message : `${message} (reason '${kind}')`;
+      this.lostKind = kind;
+    }
+    const err = new DeviceLostError(this.lostReason, this.lostKind ?? kind);
+    for (const reject of this.waiting) reject(err);
+    this.waiting.clear();
+  }
+
+  /**
+   * Awaits `p` but rejects with DeviceLostError as soon as the device is lost. Not
+   * Promise.race(p, device.lost): each race would leave a reaction on the long-lived lost
+   * promise, a small leak per readback that adds up over a long training run.
+   */
+  private guard<T>(p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onLost = (e: Error) => reject(e);
+      this.waiting.add(onLost);
+      p.then(
+        (v) => {
+          this.waiting.delete(onLost);
+          resolve(v);
+        },
+        (e) => {
+          // A map or a wait that fails on a lost device is reported as the loss, whatever error
+          // the implementation chose for it. The loss event may arrive just after the failure,
+          // so a failure on a device not yet known lost waits a moment for it (onLost stays
+          // registered and wins if it comes).
+          const settle = () => {
+            this.waiting.delete(onLost);
+            reject(this.lostReason !== null ? new DeviceLostError(this.lostReason, this.lostKind ?? 'unknown') : e);
+          };
+          if (this.lostReason !== null) settle();
+          else setTimeout(settle, 50);
+        },
+      );
+    });
   }
 
   /** Throws the first GPU error seen since the last check (tests call this through readback). */
@@ -118,6 +173,8 @@ export class Backend {
 
   /** Returns a buffer to the pool once the commands already encoded with it are submitted. */
   releaseBuffer(buf: GPUBuffer): void {
+    // A tensor that outlived its device is freed with it: its buffer must never enter a pool.
+    if (this.destroyed) return;
     if (this.encoder) this.parked.push(buf);
     else this.pool.put(buf);
   }
@@ -217,7 +274,7 @@ export class Backend {
     this.encoder.copyBufferToBuffer(src, offset, staging, 0, size);
     this.flush();
     try {
-      await Promise.race([staging.mapAsync(GPUMapMode.READ), this.lostPromise()]);
+      await this.guard(staging.mapAsync(GPUMapMode.READ));
       this.checkErrors();
       return staging.getMappedRange().slice(0, bytes);
     } finally {
@@ -229,19 +286,17 @@ export class Backend {
   async sync(): Promise<void> {
     this.checkAlive();
     this.flush();
-    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lostPromise()]);
+    await this.guard(this.device.queue.onSubmittedWorkDone());
     this.checkErrors();
-  }
-
-  private lostPromise(): Promise<never> {
-    return this.device.lost.then((info) => {
-      throw new DeviceLostError(info.message || String(info.reason));
-    });
   }
 
   private takeUniform(data: ArrayBuffer): GPUBuffer {
     const size = data.byteLength;
-    const buf = this.uniformFree.get(size)?.pop() ?? this.device.createBuffer({ size, usage: UNIFORM_USAGE });
+    let buf = this.uniformFree.get(size)?.pop();
+    if (!buf) {
+      buf = this.device.createBuffer({ size, usage: UNIFORM_USAGE });
+      this.uniformsCreated++;
+    }
     this.device.queue.writeBuffer(buf, 0, data);
     this.uniformParked.push(buf);
     return buf;
@@ -283,7 +338,10 @@ export class Backend {
   }
 
   destroy(): void {
-    this.flush();
+    if (this.destroyed) return;
+    if (this.lostReason === null) this.flush();
+    this.destroyed = true;
+    this.markLost('the backend was shut down or replaced', 'destroyed');
     this.pool.clear();
     for (const list of this.uniformFree.values()) for (const b of list) b.destroy();
     this.uniformFree.clear();

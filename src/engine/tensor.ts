@@ -1,5 +1,6 @@
 import { backend } from './device.js';
 import { track } from './scope.js';
+import type { Backend } from './backend.js';
 
 export type DType = 'float32' | 'int32';
 export type Shape = readonly number[];
@@ -10,6 +11,9 @@ export class Storage {
   constructor(
     readonly buffer: GPUBuffer,
     readonly bytes: number,
+    /** The backend whose device made the buffer: a buffer is only valid on its own device, and
+     * goes back to that backend's pool (never to a newer device's) when freed. */
+    readonly owner: Backend = backend(),
   ) {}
 }
 
@@ -73,7 +77,24 @@ export class Tensor {
   }
 
   get buffer(): GPUBuffer {
-    return this.storage.buffer;
+    return this.liveStorage().buffer;
+  }
+
+  /**
+   * The storage, checked to belong to the current device. After a device loss and
+   * `ready({ fresh: true })`, a tensor from the old device has no data any more; binding its
+   * buffer on the new device would be a validation error that surfaces later, far from the
+   * cause, so fail here instead, naming the tensor.
+   */
+  private liveStorage(): Storage {
+    const s = this.storage;
+    if (s.owner !== backend()) {
+      throw new Error(
+        `tensor ${this.describe()} belongs to a GPU device that has since been replaced (lost, or shut down); ` +
+          'tensors do not survive their device: make it again on the current one (e.g. load the model from its last checkpoint)',
+      );
+    }
+    return s;
   }
 
   describe(): string {
@@ -86,8 +107,8 @@ export class Tensor {
 
   /** Copies the values back to the CPU. */
   async data(): Promise<Float32Array | Int32Array> {
-    const s = this.storage;
-    const raw = await backend().read(s.buffer, this.size * 4);
+    const s = this.liveStorage();
+    const raw = await s.owner.read(s.buffer, this.size * 4);
     return this.dtype === 'int32' ? new Int32Array(raw) : new Float32Array(raw);
   }
 
@@ -112,7 +133,7 @@ export class Tensor {
     live.tensors--;
     if (--s.refs === 0) {
       live.bytes -= s.bytes;
-      backend().releaseBuffer(s.buffer);
+      s.owner.releaseBuffer(s.buffer);
     }
   }
 
@@ -170,7 +191,7 @@ export class Variable extends Tensor {
     const old = this.storage;
     if (--old.refs === 0) {
       live.bytes -= old.bytes;
-      backend().releaseBuffer(old.buffer);
+      old.owner.releaseBuffer(old.buffer);
     }
     this.storage_ = s;
   }
