@@ -4,7 +4,7 @@
  * classes are the only code in src/nn that calls kernels directly.
  */
 import { fromArray, type Tensor, type Variable } from '../engine/tensor.js';
-import { dispose } from '../engine/scope.js';
+import { dispose, keep } from '../engine/scope.js';
 import { zeros } from '../autograd/creation.js';
 import { variableGrads } from '../autograd/gradients.js';
 import { liveVariables } from '../autograd/variables.js';
@@ -128,6 +128,9 @@ export class Adam extends Optimizer {
         throw new Error(`Adam: saved moments for '${v.name}' hold ${saved.m.length} values, the variable has ${v.size}`);
       }
       s = saved ? { m: fromArray(saved.m, v.shape), v: fromArray(saved.v, v.shape) } : { m: zeros(v.shape), v: zeros(v.shape) };
+      // The moments live as long as the optimizer, also when the first step runs inside tidy().
+      keep(s.m);
+      keep(s.v);
       if (saved) this.pending.delete(nameOf(v));
       this.moments.set(v, s);
     }
