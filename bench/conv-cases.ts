@@ -1,0 +1,61 @@
+/**
+ * The conv kernels' cases for conv1 and conv2 at the seed's shapes: forward with the fused bias
+ * and ReLU of the layer, input gradient (dy → dx) and filter gradient (x, dy → dw), each launched
+ * straight through src/kernels/conv2d.ts. conv1's input gradient is measured for completeness;
+ * training never runs it (nothing needs the gradient of the images).
+ */
+import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, convGeometry } from '../src/kernels/conv2d.js';
+import { convMacs, seedShapes, type ConvShape } from './seed-flops.js';
+import { disposeAll, rand, show, type KernelCase } from './kernel-cases.js';
+
+const F = 4;
+
+function casesOf(label: string, c: ConvShape, usedInTraining: { inputGrad: boolean }): KernelCase[] {
+  const xShape = [c.batch, c.inH, c.inW, c.cin];
+  const wShape = [c.k, c.k, c.cin, c.cout];
+  const yShape = [c.batch, c.outH, c.outW, c.cout];
+  const [xs, ws, ys] = [xShape, wShape, yShape].map((s) => s.reduce((a, b) => a * b));
+  const g = convGeometry(xShape, wShape, [1, 1], 'valid');
+  const flops = 2 * convMacs(c);
+  return [
+    {
+      name: `${label} forward`,
+      shape: `x${show(xShape)} * w${show(wShape)} + bias, relu → ${show(yShape)}`,
+      flops,
+      bytes: F * (xs + ws + c.cout + ys),
+      bound: 'compute',
+      setup() {
+        const [x, w, bias] = [rand(xShape), rand(wShape), rand([c.cout])];
+        return { launch: () => void conv2dForward(x, w, g, bias, true), dispose: disposeAll([x, w, bias]) };
+      },
+    },
+    {
+      name: `${label} input-grad`,
+      shape: `dy${show(yShape)} * w → dx${show(xShape)}`,
+      flops,
+      bytes: F * (ys + ws + xs),
+      bound: 'compute',
+      note: usedInTraining.inputGrad ? undefined : 'not run in training (first layer)',
+      setup() {
+        const [dy, w] = [rand(yShape), rand(wShape)];
+        return { launch: () => void conv2dBackpropInput(dy, w, g), dispose: disposeAll([dy, w]) };
+      },
+    },
+    {
+      name: `${label} filter-grad`,
+      shape: `x${show(xShape)}, dy${show(yShape)} → dw${show(wShape)}`,
+      flops,
+      bytes: F * (xs + ys + ws),
+      bound: 'compute',
+      setup() {
+        const [x, dy] = [rand(xShape), rand(yShape)];
+        return { launch: () => void conv2dBackpropFilter(x, dy, g), dispose: disposeAll([x, dy]) };
+      },
+    },
+  ];
+}
+
+export async function convCases(images: number): Promise<KernelCase[]> {
+  const s = seedShapes(images);
+  return [...casesOf('conv1', s.conv1, { inputGrad: false }), ...casesOf('conv2', s.conv2, { inputGrad: true })];
+}
