@@ -5,7 +5,7 @@
  * is read back inside a step. Browser-safe, so Node and the Chromium page run the same code.
  * Both engines train on the same seeded batches (batches.ts).
  */
-import { backend, memory, resetPeakMemory, tidy, zeros, type Tensor, type Variable } from '../src/index.js';
+import { backend, memory, resetPeakMemory, tidy } from '../src/index.js';
 import { fromArray } from '../src/engine/tensor.js';
 import { seedNetwork, SiameseModel } from '../src/siamese/model.js';
 import { contrastiveLoss } from '../src/siamese/losses.js';
@@ -20,24 +20,10 @@ export interface OurStep {
   dispose(): void;
 }
 
-/**
- * Workaround: Adam (src/nn/optimizers.ts) creates its moments lazily with `zeros()` inside the
- * caller's tidy(), which frees them when the first step's tidy ends; the second step then fails
- * with "used after dispose". Creating them here, outside any tidy, with one zero-gradient update
- * avoids that and changes no weight (m = v = 0 gives a zero step). Harmless once Adam keeps its
- * moments itself.
- */
-function primeAdamMoments(optimizer: Adam, vars: Variable[]): void {
-  const zero = new Map(vars.map((v) => [v, zeros(v.shape)] as [Variable, Tensor]));
-  optimizer.applyGradients(zero);
-  zero.forEach((g) => g.dispose());
-}
-
 export function makeOurStep(pairs: number, seed = 1): OurStep {
   const model = new SiameseModel(seedNetwork({ seed }), 'euclidean');
   const optimizer = new Adam({ learningRate: 1e-3 });
   const vars = model.trainableWeights;
-  primeAdamMoments(optimizer, vars);
   const batches = syntheticBatches(pairs);
   let i = 0;
   return {
