@@ -1,12 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as ws from '../src/index.js';
 import { checkOp } from './helpers/check-op.js';
+import { seeded } from './helpers/reference.js';
+import { Random } from '../src/engine/random.js';
+import { conv2dBackpropFilter, convGeometry, setConv2dVariant } from '../src/kernels/conv2d.js';
+import { filterGradSplits } from '../src/kernels/conv2d-direct.js';
+import { setMatMulVariant } from '../src/kernels/matmul.js';
 
-// A conv output sums K = kh*kw*Cin products of values in [-1, 1). Each float32 add rounds by
-// at most 6e-8 of the running sum, and our summation order (ky, kx, ci) differs from tfjs's,
-// so the difference grows with K: 2e-7 * K absolute (1e-5 at least) covers K up to 800 with a
-// wide margin while still catching any wrong tap (which moves a result by ~0.1). Gradients sum
-// over the batch and spatial positions too (up to N*OH*OW*kh*kw terms), hence 5e-7 * that.
+// Tolerances. A conv output sums K = kh*kw*Cin products of values in [-1, 1). Each float32 add
+// rounds by at most 6e-8 of the running sum, and our summation order differs from tfjs's (split-K
+// changes it again for the filter gradient), so the difference grows with K: 2e-7 * K absolute
+// (1e-5 at least) covers K up to 800 with a wide margin while still catching any wrong tap (which
+// moves a result by ~0.1). Gradients sum over the batch and spatial positions too (up to
+// N*H*W*kh*kw*Cin terms for the filter), hence 5e-7 * that (1e-4 at least).
+// Finite differences use gradcheck's defaults (h = 1e-2, atol 1e-3, rtol 1e-2): conv is linear in
+// each input, so central differences are exact up to float32 rounding of the loss.
 
 interface Case {
   x: number[];
@@ -15,6 +23,8 @@ interface Case {
   pad: 'valid' | 'same';
 }
 
+// H/W of 1, 7, 13, 28 and uneven; Cin/Cout of 1, 3, 4, 5, 8, 32; 1x1, 2x2, 3x3, 5x5 kernels;
+// strides 1 and 2; both paddings; batch <= 4 (tfjs's CPU backprop is slow).
 const cases: Case[] = [
   { x: [1, 7, 7, 1], f: [3, 3, 1, 1], s: 1, pad: 'valid' },
   { x: [2, 7, 7, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
@@ -25,6 +35,8 @@ const cases: Case[] = [
   { x: [3, 7, 13, 2], f: [1, 1, 2, 3], s: [2, 1], pad: 'same' },
   { x: [1, 8, 8, 32], f: [3, 3, 32, 4], s: 1, pad: 'valid' },
   { x: [2, 6, 6, 3], f: [2, 2, 3, 1], s: 2, pad: 'same' },
+  { x: [2, 7, 7, 5], f: [1, 1, 5, 32], s: 2, pad: 'valid' },
+  { x: [1, 13, 13, 8], f: [5, 5, 8, 3], s: 1, pad: 'same' },
 ];
 
 function tol(c: Case) {
@@ -33,68 +45,143 @@ function tol(c: Case) {
   return { fwd: { atol: Math.max(1e-5, 2e-7 * k), rtol: 1e-5 }, grad: { atol: Math.max(1e-4, 5e-7 * outs), rtol: 1e-4 } };
 }
 
-describe('conv2d vs tfjs and finite differences', () => {
-  for (const c of cases) {
-    it(`x [${c.x}] filter [${c.f}] strides ${JSON.stringify(c.s)} ${c.pad}`, async () => {
-      await checkOp({
-        shapes: [c.x, c.f],
-        ours: (x, f) => ws.conv2d(x, f, c.s, c.pad),
-        ref: (tf, x, f) => tf.conv2d(x as any, f as any, c.s, c.pad),
-        ...tol(c),
-        fd: { maxPerInput: 24 },
-      });
-    });
-  }
-  it('rank-3 input (no batch) like tfjs', async () => {
-    await checkOp({
-      shapes: [[7, 7, 2], [3, 3, 2, 3]],
-      ours: (x, f) => ws.conv2d(x, f, 1, 'same'),
-      ref: (tf, x, f) => tf.conv2d(x as any, f as any, 1, 'same'),
-      fd: { maxPerInput: 16 },
-    });
-  });
+// 'direct' (implicit GEMM, the software adapter's default) is checked on every case against tfjs
+// and by finite differences; 'im2col' (the hardware default, here with the matmul kernel's
+// shared-memory tiled variant as a hardware GPU runs it) against tfjs on a subset that still
+// covers strides, both paddings, 1x1 and 5x5 filters and odd channel counts, to keep the file fast.
+const variants = [
+  { name: 'direct', conv: 'direct', matmul: 'auto', fd: true, cases },
+  { name: 'im2col + tiled matmul', conv: 'im2col', matmul: 'tiled', fd: false, cases: [0, 2, 3, 6, 8, 9].map((i) => cases[i]) },
+] as const;
+
+afterAll(() => {
+  setConv2dVariant('auto');
+  setMatMulVariant('auto');
 });
 
-describe('fusedConv2d (bias + relu in the kernel) vs tfjs.fused.conv2d', () => {
-  const shapes = [
-    [2, 9, 9, 3],
-    [3, 3, 3, 4],
-    [4],
-  ];
-  it('linear with bias', async () => {
-    await checkOp({
-      shapes,
-      ours: (x, f, b) => ws.fusedConv2d({ x, filter: f, strides: 1, pad: 'same', bias: b }),
-      ref: (tf, x, f, b) => tf.fused.conv2d({ x: x as any, filter: f as any, strides: 1, pad: 'same', bias: b }),
-      fd: { maxPerInput: 16 },
+for (const v of variants) {
+  describe(`conv2d (${v.name}) vs tfjs${v.fd ? ' and finite differences' : ''}`, () => {
+    const use = () => {
+      setConv2dVariant(v.conv);
+      setMatMulVariant(v.matmul);
+    };
+    for (const c of v.cases) {
+      it(`x [${c.x}] filter [${c.f}] strides ${JSON.stringify(c.s)} ${c.pad}`, async () => {
+        use();
+        await checkOp({
+          shapes: [c.x, c.f],
+          ours: (x, f) => ws.conv2d(x, f, c.s, c.pad),
+          ref: (tf, x, f) => tf.conv2d(x as any, f as any, c.s, c.pad),
+          ...tol(c),
+          finiteDifferences: v.fd,
+          fd: { maxPerInput: 12 },
+        });
+      });
+    }
+    it('the seed network\'s second conv for one image ([1,13,13,32] * [3,3,32,64])', async () => {
+      use();
+      const c: Case = { x: [1, 13, 13, 32], f: [3, 3, 32, 64], s: 1, pad: 'valid' };
+      await checkOp({
+        shapes: [c.x, c.f],
+        ours: (x, f) => ws.conv2d(x, f, 1, 'valid'),
+        ref: (tf, x, f) => tf.conv2d(x as any, f as any, 1, 'valid'),
+        ...tol(c),
+        finiteDifferences: false,
+      });
+    });
+    it('rank-3 input (no batch) like tfjs', async () => {
+      use();
+      await checkOp({
+        shapes: [[7, 7, 2], [3, 3, 2, 3]],
+        ours: (x, f) => ws.conv2d(x, f, 1, 'same'),
+        ref: (tf, x, f) => tf.conv2d(x as any, f as any, 1, 'same'),
+        finiteDifferences: v.fd,
+        fd: { maxPerInput: 8 },
+      });
+    });
+    it('fusedConv2d linear with bias vs tfjs.fused.conv2d', async () => {
+      use();
+      await checkOp({
+        shapes: [[2, 9, 9, 3], [3, 3, 3, 4], [4]],
+        ours: (x, f, b) => ws.fusedConv2d({ x, filter: f, strides: 1, pad: 'same', bias: b }),
+        ref: (tf, x, f, b) => tf.fused.conv2d({ x: x as any, filter: f as any, strides: 1, pad: 'same', bias: b }),
+        finiteDifferences: v.fd,
+        fd: { maxPerInput: 12 },
+      });
+    });
+    it('fusedConv2d relu with bias, outputs on both sides of 0 (seeded, tfjs only)', async () => {
+      use();
+      await checkOp({
+        shapes: [[2, 9, 9, 3], [3, 3, 3, 4], [4]],
+        ours: (x, f, b) => ws.fusedConv2d({ x, filter: f, strides: 2, pad: 'valid', bias: b, activation: 'relu' }),
+        ref: (tf, x, f, b) => tf.fused.conv2d({ x: x as any, filter: f as any, strides: 2, pad: 'valid', bias: b, activation: 'relu' }),
+        finiteDifferences: false,
+      });
+    });
+    it('fusedConv2d relu with bias, every output far from the kink (finite differences too)', async () => {
+      use();
+      // x in [0.5, 1), filter positive for even output channels and negative for odd ones
+      // (|w| in [0.5, 1)), bias in [-0.1, 0.1): every pre-activation sums at least 4 taps * 3
+      // channels of same-signed products >= 0.25, so |z| >= 2.9, far beyond the <= 1e-2 that a
+      // finite-difference step can move it: relu's kink is never crossed. Half of the channels
+      // are dead (gradient 0), half pass the gradient through.
+      const xs = [2, 7, 7, 3];
+      const fs = [3, 3, 3, 4];
+      const rng = new Random(5);
+      const f = Float32Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => (i % 4 % 2 === 0 ? 1 : -1) * rng.uniform(0.5, 1));
+      await checkOp({
+        shapes: [xs, fs, [4]],
+        values: [seeded(xs, 6, 0.5, 1), f, seeded([4], 7, -0.1, 0.1)],
+        ours: (x, w, b) => ws.fusedConv2d({ x, filter: w, strides: 1, pad: 'same', bias: b, activation: 'relu' }),
+        ref: (tf, x, w, b) => tf.fused.conv2d({ x: x as any, filter: w as any, strides: 1, pad: 'same', bias: b, activation: 'relu' }),
+        finiteDifferences: v.fd,
+        fd: { maxPerInput: 12 },
+      });
     });
   });
-  it('relu with bias (finite differences skip the kink by a large bias offset)', async () => {
-    // Bias values in [-1, 1) keep many outputs on each side of 0; tfjs's gradient is compared
-    // everywhere, finite differences only where no output sits within the step of 0 (gradcheck
-    // would otherwise see the kink), which the seeded data here satisfies.
-    await checkOp({
-      shapes,
-      ours: (x, f, b) => ws.fusedConv2d({ x, filter: f, strides: 2, pad: 'valid', bias: b, activation: 'relu' }),
-      ref: (tf, x, f, b) => tf.fused.conv2d({ x: x as any, filter: f as any, strides: 2, pad: 'valid', bias: b, activation: 'relu' }),
-      finiteDifferences: false,
-    });
+}
+
+describe('conv2d filter gradient (split-K)', () => {
+  it('is split over several chunks at batch 4 and repeats bit for bit', async () => {
+    setConv2dVariant('direct');
+    const xs = [4, 13, 13, 8];
+    const fs = [3, 3, 8, 16];
+    const g = convGeometry(xs, fs, [1, 1], 'same');
+    expect(filterGradSplits(g), 'the reduction is really split').toBeGreaterThan(4);
+    const x = ws.tensor(seeded(xs, 11), xs);
+    const dy = ws.tensor(seeded([4, 13, 13, 16], 12), [4, 13, 13, 16]);
+    const a = conv2dBackpropFilter(x, dy, g);
+    const b = conv2dBackpropFilter(x, dy, g);
+    const [da, db] = [await a.data(), await b.data()];
+    expect(da.some((v) => v !== 0), 'a non-trivial result').toBe(true);
+    expect(Array.from(da)).toEqual(Array.from(db));
+    for (const t of [x, dy, a, b]) t.dispose();
+    setConv2dVariant('auto');
   });
 });
 
 describe('conv2d errors', () => {
-  it('names the op, the shapes and what was expected', () => {
+  it('names the op, the value and what was expected', () => {
     const x = ws.zeros([1, 5, 5, 3]);
+    const f = ws.zeros([3, 3, 3, 4]);
     expect(() => ws.conv2d(x, ws.zeros([3, 3, 2, 4]), 1, 'valid')).toThrow(/conv2d: x has 3 input channels .* filter expects 2/);
-    expect(() => ws.conv2d(x, ws.zeros([3, 3, 3, 4]), 1, 'full' as any)).toThrow(/pad must be 'valid' or 'same', got "full"/);
-    expect(() => ws.conv2d(x, ws.zeros([3, 3, 3, 4]), 0, 'valid')).toThrow(/strides must be a positive integer/);
-    expect(() => ws.conv2d(ws.zeros([5, 5]), ws.zeros([3, 3, 3, 4]), 1, 'valid')).toThrow(/x must be rank 4/);
+    expect(() => ws.conv2d(x, f, 1, 'full' as any)).toThrow(/conv2d: pad must be 'valid' or 'same', got "full"/);
+    expect(() => ws.conv2d(x, f, 0, 'valid')).toThrow(/conv2d: strides must be a positive integer .* got 0/);
+    expect(() => ws.conv2d(x, f, [1, -2], 'valid')).toThrow(/conv2d: strides must be a positive integer .* got \[1,-2\]/);
+    expect(() => ws.conv2d(ws.zeros([5, 5]), f, 1, 'valid')).toThrow(/conv2d: x must be rank 4 .* or rank 3 .* got shape \[5, 5\]/);
+    expect(() => ws.conv2d(x, ws.zeros([3, 3, 3]), 1, 'valid')).toThrow(/conv2d: filter must be rank 4 .* got shape \[3, 3, 3\]/);
     expect(() => ws.conv2d(x, ws.zeros([7, 7, 3, 4]), 1, 'valid')).toThrow(/does not fit the 5x5 input/);
-    expect(() => ws.fusedConv2d({ x, filter: ws.zeros([3, 3, 3, 4]), strides: 1, pad: 'valid', bias: ws.zeros([3]) })).toThrow(
-      /bias must have shape \[4\]/,
+    expect(() => ws.conv2d(x, f, 1, 'valid', 'NHWC', 2)).toThrow(/conv2d: dilations other than 1 are not supported, got 2/);
+    expect(() => ws.conv2d(x, f, 1, 'valid', 'NCHW' as any)).toThrow(/conv2d: only dataFormat 'NHWC' is supported/);
+    expect(() => ws.fusedConv2d({ x, filter: f, strides: 1, pad: 'valid', bias: ws.zeros([3]) })).toThrow(
+      /fusedConv2d: bias must have shape \[4\]/,
     );
-    expect(() => ws.fusedConv2d({ x, filter: ws.zeros([3, 3, 3, 4]), strides: 1, pad: 'valid', dilations: 2 })).toThrow(
-      /dilations other than 1 are not supported/,
+    expect(() => ws.fusedConv2d({ x, filter: f, strides: 1, pad: 'valid', dilations: [1, 2] })).toThrow(
+      /fusedConv2d: dilations other than 1 are not supported, got \[1,2\]/,
     );
+    expect(() => ws.fusedConv2d({ x, filter: f, strides: 1, pad: 'valid', activation: 'elu' as any })).toThrow(
+      /fusedConv2d: activation must be 'linear' or 'relu', got 'elu'/,
+    );
+    expect(() => setConv2dVariant('winograd' as any)).toThrow(/setConv2dVariant: expected 'auto', 'direct' or 'im2col'/);
   });
 });

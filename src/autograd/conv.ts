@@ -40,7 +40,11 @@ function pair(op: string, what: string, v: number | [number, number]): [number, 
 
 /** Checks the arguments and returns the launch geometry; throws naming the op and the value. */
 function check(op: string, x: Tensor, f: Tensor, strides: number | [number, number], pad: string, dilations: unknown): ConvGeometry {
-  if (x.rank !== 4) throw new Error(`${op}: x must be rank 4 [batch, height, width, inChannels], got shape [${x.shape.join(', ')}]`);
+  if (x.rank !== 4) {
+    throw new Error(
+      `${op}: x must be rank 4 [batch, height, width, inChannels] or rank 3 [height, width, inChannels], got shape [${x.shape.join(', ')}]`,
+    );
+  }
   if (f.rank !== 4) {
     throw new Error(`${op}: filter must be rank 4 [height, width, inChannels, outChannels], got shape [${f.shape.join(', ')}]`);
   }
@@ -51,7 +55,7 @@ function check(op: string, x: Tensor, f: Tensor, strides: number | [number, numb
     );
   }
   if (pad !== 'valid' && pad !== 'same') throw new Error(`${op}: pad must be 'valid' or 'same', got ${JSON.stringify(pad)}`);
-  if (dilations !== undefined && dilations !== 1 && !(Array.isArray(dilations) && dilations.every((d) => d === 1))) {
+  if (dilations !== undefined && dilations !== 1 && !(Array.isArray(dilations) && dilations.length === 2 && dilations.every((d) => d === 1))) {
     throw new Error(`${op}: dilations other than 1 are not supported, got ${JSON.stringify(dilations)}`);
   }
   const g = convGeometry(x.shape, f.shape, pair(op, 'strides', strides), pad);
@@ -59,6 +63,10 @@ function check(op: string, x: Tensor, f: Tensor, strides: number | [number, numb
     throw new Error(`${op}: a ${g.kh}x${g.kw} filter with 'valid' padding does not fit the ${g.h}x${g.w} input`);
   }
   return g;
+}
+
+function checkFormat(op: string, dataFormat: string | undefined): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`${op}: only dataFormat 'NHWC' is supported, got '${dataFormat}'`);
 }
 
 const conv2dOp = defineOp(
@@ -84,11 +92,23 @@ function withBatch(x: Tensor, run: (x4: Tensor) => Tensor): Tensor {
   return reshape(y, y.shape.slice(1));
 }
 
-/** `conv2d(x, filter, strides, pad)`: x [N,H,W,Cin] (or [H,W,Cin]), filter [kh,kw,Cin,Cout]. */
-export function conv2d(x: TensorLike, filter: TensorLike, strides: number | [number, number], pad: Padding): Tensor {
+/**
+ * `conv2d(x, filter, strides, pad)` as in tfjs: x [N,H,W,Cin] (or [H,W,Cin]), filter
+ * [kh,kw,Cin,Cout]. `dataFormat` and `dilations` are accepted for tfjs's signature; only 'NHWC'
+ * and 1 are supported.
+ */
+export function conv2d(
+  x: TensorLike,
+  filter: TensorLike,
+  strides: number | [number, number],
+  pad: Padding,
+  dataFormat: 'NHWC' = 'NHWC',
+  dilations: number | [number, number] = 1,
+): Tensor {
   const xt = toTensor(x);
   const ft = toTensor(filter);
-  return withBatch(xt, (x4) => conv2dOp(x4, ft, null, check('conv2d', x4, ft, strides, pad, undefined), false));
+  checkFormat('conv2d', dataFormat);
+  return withBatch(xt, (x4) => conv2dOp(x4, ft, null, check('conv2d', x4, ft, strides, pad, dilations), false));
 }
 
 /** tfjs's `fused.conv2d`: conv2d + bias + activation in one kernel, with gradients for all three. */
@@ -97,9 +117,7 @@ export function fusedConv2d(args: FusedConv2dArgs): Tensor {
   const ft = toTensor(args.filter);
   const act = args.activation ?? 'linear';
   if (act !== 'linear' && act !== 'relu') throw new Error(`fusedConv2d: activation must be 'linear' or 'relu', got '${act}'`);
-  if (args.dataFormat !== undefined && args.dataFormat !== 'NHWC') {
-    throw new Error(`fusedConv2d: only dataFormat 'NHWC' is supported, got '${args.dataFormat}'`);
-  }
+  checkFormat('fusedConv2d', args.dataFormat);
   const bias = args.bias == null ? null : toTensor(args.bias);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== ft.shape[3])) {
     throw new Error(`fusedConv2d: bias must have shape [${ft.shape[3]}] (the filter's out channels), got [${bias.shape.join(', ')}]`);
