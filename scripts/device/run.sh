@@ -21,5 +21,5 @@ fi
 { nvidia-smi -L; node --version; echo "ICD: ${SIAMESE_VK_ICD:-search}"; } 2>&1 | tee "$OUT/env.txt"
 cd $D/js
 timeout "${CHECK_TIMEOUT:-240}" node checks.mjs 2>&1 | tee "$OUT/checks.log" | grep -E "^FAIL|passed|Error" | head -60
-[ -f bench.mjs ] && timeout "${BENCH_TIMEOUT:-200}" node bench.mjs ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" | tail -60
-cp -f RESULTS.md results.json "$OUT/" 2>/dev/null || true
+[ -f bench.mjs ] && timeout "${BENCH_TIMEOUT:-200}" node bench.mjs --quick --skip ours-chromium,tfjs-cpu,tfjs-webgpu-node,tfjs-webgl,tfjs-webgpu-chromium --out "$OUT" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" | tail -60
+

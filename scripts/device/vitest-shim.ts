@@ -33,6 +33,9 @@ export function describe(name: string, body: () => void): void {
 export function it(name: string, fn: Fn): void {
   current.tests.push({ name, fn });
 }
+it.skip = (name: string, _fn: Fn): void => void current.tests.push({ name: `${name} (skipped)`, fn: () => undefined });
+it.runIf = (cond: unknown) => (cond ? it : it.skip);
+it.skipIf = (cond: unknown) => (cond ? it.skip : it);
 export const test = it;
 export const beforeAll = (fn: Fn) => void current.beforeAll.push(fn);
 export const afterAll = (fn: Fn) => void current.afterAll.push(fn);
