@@ -6,7 +6,7 @@ export default defineConfig({
     pool: 'forks',
     include: ['tests/**/*.test.ts'],
     setupFiles: ['tests/helpers/setup.ts'],
-    testTimeout: 120_000,
+    testTimeout: 300_000,
     hookTimeout: 120_000,
     // Two cores: SwiftShader already uses both, so more parallel files only thrash.
     maxWorkers: 2,

@@ -11,3 +11,4 @@ export * from './matmul.js'; // matMul, fusedMatMul
 export * from './distance.js'; // euclideanDistance, cosineSimilarity, pairwiseDistances
 export * from './pool.js'; // maxPool
 export * from './layout.js'; // transpose, slice, pad, concat, stack, gather
+export * from './topk.js'; // kSmallest, topk (per row, ties to the lower index)
