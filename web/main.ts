@@ -14,31 +14,81 @@ import { OneShotPanel } from './draw/one-shot-panel.js';
 import { TrainingPanel } from './train/training-panel.js';
 import { TrainingController } from './train/controller.js';
 import { samplePairs } from './train/sample-pairs.js';
-import { DEFAULT_CONFIG } from './train/seams.js';
 import { createSession, TRAINING_UNAVAILABLE } from './train/wiring.js';
-import { publishState, type PageState } from './page-state.js';
+import { DEFAULT_PAGE_SETTINGS, describeSettings, settingsFromQuery, type PageTrainingSettings } from './train/url-settings.js';
+import { publishState, type BurstRecord, type EvalRecord, type PageState } from './page-state.js';
+import { StallMeter } from './stall-meter.js';
 import type { DrawPad } from './draw/draw-pad.js';
 
 const noModelReason = (): string =>
   createSession ? 'Press Start in Training to make a model (until it learns, its verdicts are guesses).' : 'A model is needed to judge them, and training is not wired in yet.';
 
+/** The page address's settings; a bad address is reported and the defaults are used. */
+function pageSettings(): PageTrainingSettings {
+  const out = byId('train-settings');
+  let s = DEFAULT_PAGE_SETTINGS;
+  let problem = '';
+  try {
+    s = settingsFromQuery(location.search);
+  } catch (e) {
+    problem = `${e instanceof Error ? e.message : String(e)}. Training with the defaults. `;
+  }
+  out.replaceChildren(problem ? el('span', { class: 'settings-error' }, problem) : '', `Settings: ${describeSettings(s)}.`);
+  return s;
+}
+
 async function main(): Promise<void> {
   const gpu = new GpuPanel(byId('adapter'), byId('banner'));
   const training = new TrainingPanel(
-    { controls: byId('train-controls'), status: byId('train-status'), charts: byId('train-charts'), pairs: byId('pairs'), pairsCaption: byId('pairs-caption') },
+    {
+      controls: byId('train-controls'),
+      status: byId('train-status'),
+      progress: byId('train-progress'),
+      charts: byId('train-charts'),
+      pairs: byId('pairs'),
+      pairsCaption: byId('pairs-caption'),
+    },
     TRAINING_UNAVAILABLE,
   );
   const compare = new ComparePanel(byId('compare-pads'), byId('compare-result'), noModelReason);
   const oneShot = new OneShotPanel(byId('one-shot'), byId('one-shot-result'), noModelReason);
   let digits: DigitSet | null = null;
   let memoryPanel: MemoryPanel | null = null;
-  const controller = new TrainingController(createSession, () => digits, DEFAULT_CONFIG, {
-    ...training.events,
-    session: (s) => {
-      compare.setSession(s);
-      oneShot.setSession(s);
+  const settings = pageSettings();
+  const bursts: BurstRecord[] = [];
+  const evaluations: EvalRecord[] = [];
+  const stalls = new StallMeter();
+  const t0 = performance.now();
+  const controller = new TrainingController(
+    createSession,
+    () => digits,
+    settings.config,
+    {
+      ...training.events,
+      state: (s, detail) => {
+        training.events.state(s, detail);
+        if (s === 'running') stalls.reset(); // measure each run from its start, not the page's load
+      },
+      step: (r) => {
+        training.events.step(r);
+        const m = memoryPanel?.sample(); // also refreshes the readout at each burst
+        bursts.push({ ...r, tensors: m?.numTensors ?? -1, inUseBytes: m?.inUseBytes ?? -1, at: performance.now() - t0 });
+      },
+      evaluation: (split, at, r) => {
+        training.events.evaluation(split, at, r);
+        evaluations.push({ ...r, split, step: at.step, epoch: at.epoch });
+      },
+      session: (s) => {
+        if (!s) {
+          bursts.length = 0;
+          evaluations.length = 0;
+        }
+        compare.setSession(s);
+        oneShot.setSession(s);
+      },
     },
-  });
+    settings.controller,
+  );
   training.attach(controller);
 
   const pads = (): Record<string, DrawPad> => {
@@ -55,6 +105,12 @@ async function main(): Promise<void> {
       engineChecks: 0,
       digits: null,
       training: () => controller.state,
+      settings,
+      bursts: () => bursts,
+      evaluations: () => evaluations,
+      compareVerdict: () => compare.last,
+      oneShot: () => oneShot.last,
+      longestStall: () => stalls.longest,
       memory: () => memoryPanel?.last ?? null,
       simulateDeviceLoss: () => backend().device.destroy(),
     },
@@ -68,7 +124,7 @@ async function main(): Promise<void> {
       const perClass = classCounts(set);
       state.digits = { count: set.count, perClass };
       byId('digits-info').textContent = `${set.count} MNIST digits loaded (${perClass.join(' / ')} of 0–9), served with this page.`;
-      training.grid.render(samplePairs(set, 12), 'sample pairs from the held-out end of each class; predictions appear once a model is trained');
+      training.grid.render(samplePairs(set, 12), 'sample pairs of the digits; held-out pairs with predictions appear once training starts');
     },
     (e: unknown) => {
       byId('digits-info').textContent = `Could not load the digits: ${e instanceof Error ? e.message : String(e)}`;
@@ -89,6 +145,7 @@ async function main(): Promise<void> {
     state.adapter = gpu.showAdapter(b);
     memoryPanel = new MemoryPanel(byId('memory'));
     memoryPanel.start();
+    stalls.start();
     await showEngineCheck(state);
     gpu.onRestart = async () => {
       await controller.reset();

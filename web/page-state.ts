@@ -8,6 +8,24 @@ import type { EngineCheckResult } from './gpu/engine-check.js';
 import type { DrawPad } from './draw/draw-pad.js';
 import type { TrainState } from './train/controller.js';
 import type { MemoryInfo } from './engine.js';
+import type { EvalReport, StepReport, Verdict } from './train/seams.js';
+import type { PageTrainingSettings } from './train/url-settings.js';
+import type { Ranked } from './draw/one-shot-panel.js';
+
+/** One burst of training as the page saw it, with the engine's memory right after it. */
+export interface BurstRecord extends StepReport {
+  /** memory() when the burst's report arrived: every step's temporaries are freed by then. */
+  tensors: number;
+  inUseBytes: number;
+  /** Milliseconds since the page started. */
+  at: number;
+}
+
+export interface EvalRecord extends EvalReport {
+  split: 'train' | 'val';
+  step: number;
+  epoch: number;
+}
 
 export type PageStatus = 'starting' | 'ready' | 'no-webgpu' | 'error';
 
@@ -21,6 +39,19 @@ export interface PageState {
   engineChecks: number;
   digits: { count: number; perClass: number[] } | null;
   training: () => TrainState;
+  /** The settings training runs with (defaults, or the page address's). */
+  settings: PageTrainingSettings;
+  /** Every burst of the current run (cleared by Reset). */
+  bursts: () => BurstRecord[];
+  /** Every evaluation of the current run. */
+  evaluations: () => EvalRecord[];
+  /** The draw-to-compare verdict shown now (null while a pad is empty or no model exists). */
+  compareVerdict: () => Verdict | null;
+  /** The one-shot ranking shown now, nearest first. */
+  oneShot: () => Ranked[];
+  /** The longest the page's main thread was blocked (ms) since training last started, as a
+   * 50 ms timer saw it: how responsive the page stayed. */
+  longestStall: () => number;
   memory: () => MemoryInfo | null;
   /** Names of the drawing pads, for readPad. */
   pads: () => string[];

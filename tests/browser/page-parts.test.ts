@@ -12,6 +12,7 @@ import { mnistDigitsDir, packMnistDigits } from '../../web/tools/pack-digits.js'
 import { formatTick, niceTicks } from '../../web/charts/ticks.js';
 import { TrainingController, type TrainState } from '../../web/train/controller.js';
 import { DEFAULT_CONFIG, type StepReport, type TrainingSession } from '../../web/train/seams.js';
+import { DEFAULT_PAGE_SETTINGS, describeSettings, settingsFromQuery } from '../../web/train/url-settings.js';
 
 const W = 280;
 
@@ -181,7 +182,7 @@ describe('TrainingController', () => {
       () => decodeDigits(encodeDigits([new Float32Array(784)], [0])),
       DEFAULT_CONFIG,
       { state: (s) => states.push(s), step: (r) => steps.push(r.step), evaluation: (split, at) => evals.push(`${split}@${at.step}`) },
-      { stepsPerBurst: 2, evalEvery: 4, yieldToPage: tick },
+      { stepsPerBurst: 2, evalEvery: 4, evalSplits: ['train', 'val'], yieldToPage: tick },
     );
     expect(c.state).toBe('idle');
     await c.start();
@@ -189,9 +190,9 @@ describe('TrainingController', () => {
     while (steps.length < 5) await tick();
     await c.pause();
     expect(c.state).toBe('paused');
-    // Bursts of 2 steps; evaluation at the first burst and then every 4 steps.
+    // Bursts of 2 steps; evaluation of the untrained model (step 0), then every 4 steps.
     expect(steps.slice(0, 5)).toEqual([2, 4, 6, 8, 10]);
-    expect(evals.slice(0, 6)).toEqual(['train@2', 'val@2', 'train@6', 'val@6', 'train@10', 'val@10']);
+    expect(evals.slice(0, 6)).toEqual(['train@0', 'val@0', 'train@4', 'val@4', 'train@8', 'val@8']);
     const before = steps.length;
     await c.start(); // resume: same session, steps continue
     while (steps.length < before + 1) await tick();
@@ -216,5 +217,24 @@ describe('TrainingController', () => {
     await expect(c.start()).rejects.toThrow(/device was lost/);
     await c.reset();
     expect(c.state).toBe('idle');
+  });
+});
+
+describe('training settings from the page address', () => {
+  it('keeps the defaults for an empty address and overrides only what is given', () => {
+    expect(settingsFromQuery('')).toEqual(DEFAULT_PAGE_SETTINGS);
+    const s = settingsFromQuery('?seed=7&batch=8&lr=0.003&burst=2&evalEvery=8&evalPairs=64&epochPairs=640&valFraction=0.25&threshold=0.4');
+    expect(s.config).toEqual({ seed: 7, batchPairs: 8, learningRate: 0.003, pairsPerEpoch: 640, valFraction: 0.25, threshold: 0.4 });
+    expect(s.controller).toEqual({ stepsPerBurst: 2, evalEvery: 8, evalPairs: 64 });
+    expect(DEFAULT_PAGE_SETTINGS.config).toEqual(DEFAULT_CONFIG); // the defaults were not modified
+    expect(describeSettings(s)).toMatch(/^seed 7 · 8 pairs per step · Adam 0.003 · 640 balanced pairs per epoch · 25% of each class held out/);
+  });
+
+  it('names an unknown setting or a bad value', () => {
+    expect(() => settingsFromQuery('?bacth=8')).toThrow(/unknown setting "bacth" \(known: seed, batch, /);
+    expect(() => settingsFromQuery('?batch=8.5')).toThrow(/batch=8.5 is not an integer in \[2, 1024\]/);
+    expect(() => settingsFromQuery('?lr=')).toThrow(/lr= is not a number/);
+    expect(() => settingsFromQuery('?lr=1')).toThrow(/lr=1 is not a number in \[0.000001, 0.1\]/);
+    expect(() => settingsFromQuery('?batch=64&epochPairs=10')).toThrow(/epochPairs \(10\) must be at least batch \(64\)/);
   });
 });

@@ -26,7 +26,8 @@ export interface LineChartOptions {
   format?: (v: number) => string;
 }
 
-const MARGIN = { left: 46, right: 10, top: 24, bottom: 26 };
+// right: room for half of the last x tick's label, which is centred on the plot's right edge.
+const MARGIN = { left: 46, right: 18, top: 24, bottom: 26 };
 
 export class LineChart {
   readonly root: HTMLElement;

@@ -42,12 +42,13 @@ export class MemoryPanel {
     this.timer = null;
   }
 
-  sample(): void {
+  /** Reads memory() and shows it; returns it (null without a device). */
+  sample(): MemoryInfo | null {
     let m: MemoryInfo;
     try {
       m = memory();
     } catch {
-      return; // no device (yet, or lost): nothing to show
+      return null; // no device (yet, or lost): nothing to show
     }
     this.last = m;
     const rows: [string, string][] = [
@@ -62,5 +63,6 @@ export class MemoryPanel {
     const t = (performance.now() - this.t0) / 1000;
     this.chart.add('in use', t, m.inUseBytes / MiB);
     this.chart.add('pooled', t, m.pooledBytes / MiB);
+    return m;
   }
 }

@@ -6,12 +6,15 @@
 import type { DigitSet } from '../data/digits-format.js';
 import type { EvalReport, PairView, SessionFactory, StepReport, TrainingConfig, TrainingSession } from './seams.js';
 
+/** Where in a run an evaluation was taken (step 0: the untrained model). */
+export type EvalPoint = Pick<StepReport, 'step' | 'epoch'>;
+
 export type TrainState = 'unavailable' | 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'lost' | 'error';
 
 export interface ControllerEvents {
   state?(state: TrainState, detail: string): void;
   step?(report: StepReport): void;
-  evaluation?(split: 'train' | 'val', at: StepReport, report: EvalReport): void;
+  evaluation?(split: 'train' | 'val', at: EvalPoint, report: EvalReport): void;
   pairs?(pairs: PairView[]): void;
   /** A session was made (or, with null, dropped): the draw-to-compare and one-shot panels use it. */
   session?(session: TrainingSession | null): void;
@@ -24,6 +27,9 @@ export interface ControllerOptions {
   evalEvery: number;
   /** Pairs per evaluation. */
   evalPairs: number;
+  /** Splits evaluated every evalEvery steps. The page evaluates 'val' only: its training curve
+   * comes from the bursts themselves, at no extra GPU work. */
+  evalSplits: ('train' | 'val')[];
   /** Test pairs shown in the grid. */
   gridPairs: number;
   /** Lets the page breathe between bursts. */
@@ -34,6 +40,7 @@ const DEFAULT_OPTIONS: ControllerOptions = {
   stepsPerBurst: 4,
   evalEvery: 40,
   evalPairs: 256,
+  evalSplits: ['val'],
   gridPairs: 12,
   yieldToPage: () => new Promise((r) => setTimeout(r, 0)),
 };
@@ -80,7 +87,6 @@ export class TrainingController {
         return;
       }
       this.events.session?.(this.current);
-      await this.refreshPairs(this.current);
     }
     this.stopRequested = false;
     this.set('running', '');
@@ -114,14 +120,12 @@ export class TrainingController {
 
   private async run(s: TrainingSession): Promise<void> {
     try {
+      // A new run is first measured untrained, so that its curves start where learning starts.
+      if (this.lastEvalStep < 0) await this.evaluate(s, { step: 0, epoch: 0 });
       while (!this.stopRequested) {
         const r = await s.runSteps(this.options.stepsPerBurst);
         this.events.step?.(r);
-        if (r.step - this.lastEvalStep >= this.options.evalEvery) {
-          this.lastEvalStep = r.step;
-          for (const split of ['train', 'val'] as const) this.events.evaluation?.(split, r, await s.evaluate(split, this.options.evalPairs));
-          await this.refreshPairs(s);
-        }
+        if (r.step - this.lastEvalStep >= this.options.evalEvery) await this.evaluate(s, r);
         await this.options.yieldToPage();
       }
       this.set('paused', '');
@@ -130,6 +134,13 @@ export class TrainingController {
     } finally {
       this.loop = null;
     }
+  }
+
+  /** Evaluates the splits and refreshes the test pairs' verdicts. */
+  private async evaluate(s: TrainingSession, at: EvalPoint): Promise<void> {
+    this.lastEvalStep = at.step;
+    for (const split of this.options.evalSplits) this.events.evaluation?.(split, at, await s.evaluate(split, this.options.evalPairs));
+    await this.refreshPairs(s);
   }
 
   private async refreshPairs(s: TrainingSession): Promise<void> {

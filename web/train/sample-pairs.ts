@@ -16,7 +16,7 @@ export function samplePairs(set: DigitSet, count: number): PairView[] {
     const la = byClass[ca];
     const lb = byClass[cb];
     if (!la.length || !lb.length) continue;
-    // Take from the end of each class: the part a per-class 80/20 split holds out.
+    // Any fixed choice will do: these only fill the grid until a session's held-out pairs come.
     const ia = la[la.length - 1 - (k % la.length)];
     const ib = lb[lb.length - 1 - ((k + 5) % lb.length)];
     pairs.push({ a: digitImage(set, ia), b: digitImage(set, ib), labelA: ca, labelB: cb, verdict: null });

@@ -2,8 +2,8 @@
  * What the page needs from the training library (src/siamese), as one interface.
  *
  * The page's components (controls, charts, pair grid, draw-to-compare, one-shot) depend only on
- * these types. train/wiring.ts is the single file that builds a TrainingSession from
- * src/siamese; until that library exists it offers none, and the page says so.
+ * these types. train/wiring.ts is the single file that chooses the SessionFactory; the session
+ * itself (src/siamese behind this interface) is train/siamese-session.ts.
  */
 import type { DigitSet } from '../data/digits-format.js';
 

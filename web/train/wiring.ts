@@ -1,16 +1,15 @@
 /**
  * The one place where the page meets the training library. Everything else in web/ sees only
- * the interfaces in seams.ts.
- *
- * src/siamese (the embedding network, losses, pair sampling, the training step) is being written
- * now. When it lands, this file exports a SessionFactory that builds a TrainingSession from it;
- * until then it exports none, and the page shows the training controls disabled with
- * TRAINING_UNAVAILABLE as the reason.
+ * the interfaces in seams.ts; the session itself (src/siamese's Trainer, SiameseModel and
+ * evaluation behind the TrainingSession interface) is in siamese-session.ts, which the
+ * end-to-end test also runs in Node to compare losses with the page.
  */
 import type { SessionFactory } from './seams.js';
+import { createSiameseSession } from './siamese-session.js';
 
-export const createSession: SessionFactory | null = null;
+export const createSession: SessionFactory | null = createSiameseSession;
 
+/** Shown only if createSession is ever null again (a build without the training library). */
 export const TRAINING_UNAVAILABLE =
-  'Training is not wired in yet: the page waits for the Siamese training library (src/siamese). ' +
-  'The engine, the digits and the drawing pads below already run.';
+  'Training is not wired in: this build has no Siamese training library (src/siamese). ' +
+  'The engine, the digits and the drawing pads below still run.';
