@@ -6,12 +6,13 @@
 import type { Sequential } from './sequential.js';
 import { fromArtifacts, toArtifacts } from './artifacts.js';
 
-type Fs = typeof import('node:fs/promises');
-type Path = typeof import('node:path');
+export type Fs = typeof import('node:fs/promises');
+export type Path = typeof import('node:path');
 
-async function nodeModules(op: string): Promise<{ fs: Fs; path: Path }> {
+/** Node's fs and path, imported on demand; `browserHint` says what to use in a browser instead. */
+export async function nodeModules(op: string, browserHint = 'toArtifacts/fromArtifacts'): Promise<{ fs: Fs; path: Path }> {
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) throw new Error(`${op} needs Node's file system; in a browser use toArtifacts/fromArtifacts`);
+  if (!isNode) throw new Error(`${op} needs Node's file system; in a browser use ${browserHint}`);
   const fsName = 'node:fs/promises';
   const pathName = 'node:path';
   const [fs, path] = await Promise.all([import(/* @vite-ignore */ fsName) as Promise<Fs>, import(/* @vite-ignore */ pathName) as Promise<Path>]);
@@ -19,11 +20,12 @@ async function nodeModules(op: string): Promise<{ fs: Fs; path: Path }> {
 }
 
 /**
- * Writes `bytes` to `file` atomically: a temporary file in the same folder is written, flushed
- * to disk (fsync) and renamed over `file`. A crash leaves either the old file or the new one,
- * plus at worst a stray `.tmp` file, never a half-written `file`.
+ * First half of an atomic write of `file`: writes `bytes` to a fresh temporary file in the same
+ * folder, flushed to disk (fsync), and returns its path; the caller renames it over `file`. A
+ * crash leaves either the old file or the new one, plus at worst a stray `.tmp` file, never a
+ * half-written `file`.
  */
-async function writeAtomic(fs: Fs, path: Path, file: string, bytes: Uint8Array): Promise<string> {
+export async function writeAtomic(fs: Fs, path: Path, file: string, bytes: Uint8Array): Promise<string> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   const h = await fs.open(tmp, 'wx');
   try {

@@ -10,33 +10,9 @@ import { fromTfjsArtifacts, type TfjsImportOptions } from './tfjs-import.js';
 import { readManifest } from './tfjs-weights.js';
 import { SHARD_PATH_PATTERN } from './tfjs-format.js';
 
-type Fs = typeof import('node:fs/promises');
-type Path = typeof import('node:path');
+import { nodeModules as nodeFs, writeAtomic as writeTemp } from '../node-io.js';
 
-async function nodeModules(op: string): Promise<{ fs: Fs; path: Path }> {
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) throw new Error(`${op} needs Node's file system; in a browser use toTfjsArtifacts/fromTfjsArtifacts`);
-  const fsName = 'node:fs/promises';
-  const pathName = 'node:path';
-  const [fs, path] = await Promise.all([import(/* @vite-ignore */ fsName) as Promise<Fs>, import(/* @vite-ignore */ pathName) as Promise<Path>]);
-  return { fs, path };
-}
-
-/** Writes `bytes` to a fresh temporary file beside `file`, flushed to disk; returns its path. */
-async function writeTemp(fs: Fs, path: Path, file: string, bytes: Uint8Array): Promise<string> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  const h = await fs.open(tmp, 'wx');
-  try {
-    await h.writeFile(bytes);
-    await h.sync();
-  } catch (e) {
-    await h.close().catch(() => {});
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-  await h.close();
-  return tmp;
-}
+const nodeModules = (op: string) => nodeFs(op, 'toTfjsArtifacts/fromTfjsArtifacts');
 
 /**
  * Saves `model` into `dir` (created if needed) in the TF.js Layers format. Every file is written
