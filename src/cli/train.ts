@@ -20,6 +20,7 @@ import { Trainer } from '../siamese/trainer.js';
 import { sampleTriplets } from '../siamese/pairs.js';
 import { Random } from '../engine/random.js';
 import { evaluatePairs } from '../siamese/evaluate.js';
+import { pairMetrics } from '../siamese/metrics.js';
 import { saveCheckpoint } from '../siamese/node-checkpoint.js';
 import type { TrainArgs } from './args.js';
 import { ProgressBar } from './progress.js';
@@ -76,7 +77,13 @@ export async function runTrain(a: TrainArgs): Promise<void> {
     trainer.dispose();
   }
 
-  const metrics = await evaluatePairs(model, data.test, testPairs, { threshold: a.threshold, batchSize: Math.max(128, a['batch-size']) });
+  // A Siamese model validated on exactly the test pairs after its last step: reuse those
+  // distances rather than embed every test pair again. A triplet model validated on triplets.
+  const last = trainer.lastValidation;
+  const metrics =
+    last?.distances && last.pairs === testPairs
+      ? { ...pairMetrics(last.distances, testPairs.labels, a.threshold), distances: last.distances }
+      : await evaluatePairs(model, data.test, testPairs, { threshold: a.threshold, batchSize: Math.max(128, a['batch-size']) });
   const out = a.out;
   const settings = {
     data: a.data,

@@ -30,7 +30,7 @@ import { balancedPairs, sampleTriplets, seedPairs, type PairSet, type TripletSet
 import { SiameseModel, TripletModel } from './model.js';
 import { contrastiveLoss, tripletLoss } from './losses.js';
 import { checkInput, pairBatch, tripletBatch } from './evaluate.js';
-import { validate, type ValidationData } from './validation.js';
+import { validate, type ValidationData, type ValidationResult } from './validation.js';
 import { DEFAULT_THRESHOLD } from './metrics.js';
 
 export type PairSampler = 'balanced' | 'seed';
@@ -123,6 +123,8 @@ export class Trainer {
   epoch = 0;
   /** Optimizer steps taken in all. */
   steps = 0;
+  /** The last end-of-epoch validation (with every pair's distance, for pair validation). */
+  lastValidation: ValidationResult | null = null;
   readonly rng: Random;
 
   private readonly kind: 'contrastive' | 'triplet';
@@ -320,6 +322,7 @@ export class Trainer {
     this.history.accuracy.push(logs.accuracy);
     if (this.options.validation) {
       const v = await validate(this.model, this.options.validation, { margin: this.margin, threshold: this.threshold, batchSize: Math.max(this.batchSize, 128) });
+      this.lastValidation = v;
       logs.val_loss = v.loss;
       logs.val_accuracy = v.accuracy;
       this.history.val_loss.push(v.loss);

@@ -38,6 +38,9 @@ export interface ValidationResult {
   loss: number;
   accuracy: number;
   count: number;
+  /** Pair validation only: each validation pair's distance (for AUC and the like). */
+  distances?: Float32Array;
+  pairs?: PairSet;
 }
 
 /**
@@ -56,7 +59,7 @@ export async function validate(
     const loss = noGrad(() => tidy(() => contrastiveLoss(fromArray(d, [d.length]), fromArray(pairs.labels, [d.length]), margin)));
     const value = (await loss.data())[0];
     loss.dispose();
-    return { loss: value, accuracy: pairAccuracy(Float64Array.from(d, (x) => 1 - x), pairs.labels, threshold), count: d.length };
+    return { loss: value, accuracy: pairAccuracy(Float64Array.from(d, (x) => 1 - x), pairs.labels, threshold), count: d.length, distances: d, pairs };
   }
   const t = drawn(data, 'triplets') as TripletSet;
   const n = t.anchor.length;
