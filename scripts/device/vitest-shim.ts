@@ -30,10 +30,11 @@ export function describe(name: string, body: () => void): void {
     current = prev;
   }
 }
-export function it(name: string, fn: Fn): void {
-  current.tests.push({ name, fn });
+/** it(name, fn) or vitest's it(name, options, fn); the options (timeouts) are not enforced here. */
+export function it(name: string, a: Fn | object, b?: Fn): void {
+  current.tests.push({ name, fn: typeof a === 'function' ? (a as Fn) : b! });
 }
-it.skip = (name: string, _fn: Fn): void => void current.tests.push({ name: `${name} (skipped)`, fn: () => undefined });
+it.skip = (name: string, ..._rest: unknown[]): void => void current.tests.push({ name: `${name} (skipped)`, fn: () => undefined });
 it.runIf = (cond: unknown) => (cond ? it : it.skip);
 it.skipIf = (cond: unknown) => (cond ? it.skip : it);
 export const test = it;
@@ -85,11 +86,27 @@ function matchers(actual: unknown, note: string | undefined, negate: boolean) {
     toMatch: (re: RegExp | string) => check(typeof re === 'string' ? String(actual).includes(re) : re.test(String(actual)), `expected ${show(actual)} to match ${re}`),
     toHaveLength: (n: number) => check((actual as { length: number }).length === n, `expected length ${n}, got ${(actual as { length: number }).length}`),
     toContain: (x: unknown) => check((actual as { includes(v: unknown): boolean }).includes(x), `expected ${show(actual)} to contain ${show(x)}`),
+    toBeNull: () => check(actual === null, `expected ${show(actual)} to be null`),
+    toBeUndefined: () => check(actual === undefined, `expected ${show(actual)} to be undefined`),
+    toBeNaN: () => check(Number.isNaN(actual), `expected ${show(actual)} to be NaN`),
+    toBeInstanceOf: (c: new (...args: never[]) => unknown) => check(actual instanceof c, `expected ${show(actual)} to be an instance of ${c.name}`),
+    toMatchObject: (e: object) => check(matchesObject(actual, e), `expected ${show(actual)} to match ${show(e)}`),
     toThrow: (want?: unknown) => {
       const e = throws(actual);
       check(e !== null && matchErr(e, want), `expected a throw matching ${String(want)}, got ${e instanceof Error ? e.message : 'no throw'}`);
     },
   };
+}
+
+/** vitest's toMatchObject: every property of `want` is present and matches, recursively; arrays match element-wise. */
+function matchesObject(actual: unknown, want: unknown): boolean {
+  if (want === null || typeof want !== 'object') return isDeepStrictEqual(normal(actual), normal(want));
+  if (actual === null || typeof actual !== 'object') return false;
+  if (Array.isArray(want)) {
+    const a = normal(actual) as unknown[];
+    return Array.isArray(a) && a.length === want.length && want.every((w, i) => matchesObject(a[i], w));
+  }
+  return Object.entries(want).every(([k, w]) => matchesObject((actual as Record<string, unknown>)[k], w));
 }
 
 /** Typed arrays compare as plain arrays, as vitest's toEqual treats them. */
