@@ -21,4 +21,15 @@ export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autogr
 export * as nn from './nn/index.js';
 export { Layer, Conv2D, MaxPooling2D, Flatten, Dense, ReLU, Sequential, Optimizer, Adam, SGD } from './nn/index.js';
 export { toTfjsArtifacts, fromTfjsArtifacts, saveTfjsModel, loadTfjsModel } from './nn/interop/index.js';
-export { profile, formatProfile, type Profile, type KernelSummary } from './engine/profile.js';
+export {
+  profile,
+  formatProfile,
+  profileTable,
+  summarizeProfile,
+  type Profile,
+  type ProfileOptions,
+  type ProfileTable,
+  type ProfileTiming,
+  type KernelSummary,
+} from './engine/profile.js';
+export type { PipelineInfo } from './engine/pipeline-cache.js';

@@ -6,6 +6,7 @@ import { backend, ready } from './engine.js';
 import { byId, el } from './dom.js';
 import { GpuPanel, missingWebGpuReason } from './gpu/gpu-panel.js';
 import { MemoryPanel } from './gpu/memory-panel.js';
+import { ProfilePanel } from './gpu/profile-panel.js';
 import { runEngineCheck, engineCheckOnCpu, maxDifference, CHECK_DIMS } from './gpu/engine-check.js';
 import { loadDigits } from './data/load-digits.js';
 import { classCounts, type DigitSet } from './data/digits-format.js';
@@ -85,11 +86,13 @@ async function main(): Promise<void> {
         }
         compare.setSession(s);
         oneShot.setSession(s);
+        profilePanel.setSession(s !== null && !!s.profileStep);
       },
     },
     settings.controller,
   );
   training.attach(controller);
+  const profilePanel = new ProfilePanel(byId('profile'), () => controller.profileStep());
 
   const pads = (): Record<string, DrawPad> => {
     const all: Record<string, DrawPad> = { 'compare-a': compare.a, 'compare-b': compare.b, 'one-shot-query': oneShot.query };
@@ -112,6 +115,7 @@ async function main(): Promise<void> {
       oneShot: () => oneShot.last,
       longestStall: () => stalls.longest,
       memory: () => memoryPanel?.last ?? null,
+      profile: () => (profilePanel.last ? { ...profilePanel.last, selected: profilePanel.selected } : null),
       simulateDeviceLoss: () => backend().device.destroy(),
     },
     pads,

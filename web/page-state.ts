@@ -11,6 +11,7 @@ import type { MemoryInfo } from './engine.js';
 import type { EvalReport, StepReport, Verdict } from './train/seams.js';
 import type { PageTrainingSettings } from './train/url-settings.js';
 import type { Ranked } from './draw/one-shot-panel.js';
+import type { ProfileView } from './gpu/profile-view.js';
 
 /** One burst of training as the page saw it, with the engine's memory right after it. */
 export interface BurstRecord extends StepReport {
@@ -53,6 +54,8 @@ export interface PageState {
    * 50 ms timer saw it: how responsive the page stayed. */
   longestStall: () => number;
   memory: () => MemoryInfo | null;
+  /** The kernel profile table shown now (null until "Profile a step" has run), and the kernel whose source is shown. */
+  profile: () => (ProfileView & { selected: string | null }) | null;
   /** Names of the drawing pads, for readPad. */
   pads: () => string[];
   /** A pad's drawing as 784 numbers in [0, 1] (null when empty). */

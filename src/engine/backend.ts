@@ -1,5 +1,6 @@
 import { BufferPool, type PoolStats } from './buffer-pool.js';
-import { PipelineCache } from './pipeline-cache.js';
+import { PipelineCache, type PipelineInfo } from './pipeline-cache.js';
+import { estimateLaunchTimes, type ReplayLaunch } from './launch-estimate.js';
 import type { ShaderName } from '../kernels/shaders.gen.js';
 
 /** One kernel launch, as a dispatcher in src/kernels describes it. */
@@ -26,6 +27,10 @@ export interface KernelRecord {
   bytes: number;
   /** GPU nanoseconds from timestamp queries; null where the adapter has none. */
   gpuNs: number | null;
+  /** Wall-clock estimate (launch-estimate.ts) where timestamps are missing or were declined. */
+  estimatedNs: number | null;
+  /** The pipeline it ran: WGSL source, entry point, constants, workgroup size (shared, not copied). */
+  pipeline: PipelineInfo;
 }
 
 /**
@@ -77,7 +82,7 @@ export class Backend {
   private uncaptured: Error | null = null;
   /** Rejecters of awaits in flight (readbacks, syncs), called when the device is lost. */
   private waiting = new Set<(e: Error) => void>();
-  private profile: { records: KernelRecord[]; querySet: GPUQuerySet | null; capacity: number } | null = null;
+  private profile: { records: KernelRecord[]; replays: ReplayLaunch[]; querySet: GPUQuerySet | null; capacity: number } | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -198,7 +203,7 @@ export class Backend {
     d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
 
-    const pass = this.beginPass(d);
+    const pass = this.beginPass(d, pipeline);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
@@ -207,18 +212,23 @@ export class Backend {
     if (++this.sinceSubmit >= DISPATCHES_PER_SUBMIT && !this.profile) this.flush();
   }
 
-  private beginPass(d: Dispatch): GPUComputePassEncoder {
+  private beginPass(d: Dispatch, pipeline: GPUComputePipeline): GPUComputePassEncoder {
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     if (this.profile) {
+      const info = this.pipelines.info(d.shader, d.entry, d.constants);
       const rec: KernelRecord = {
         name: `${d.shader}.${d.entry}`,
         workgroups: [...d.workgroups],
         flops: d.flops ?? 0,
         bytes: d.bytes ?? 0,
         gpuNs: null,
+        estimatedNs: null,
+        pipeline: info,
       };
       const p = this.profile;
       p.records.push(rec);
+      // Enough to run it again on scratch buffers, for the wall-clock estimate.
+      p.replays.push({ key: info.key, pipeline, uniforms: d.uniforms.slice(0), bufferSizes: d.buffers.map((b) => b.size), workgroups: rec.workgroups });
       const i = p.records.length - 1;
       if (p.querySet && i < p.capacity) {
         this.pass = this.encoder.beginComputePass({
@@ -302,17 +312,25 @@ export class Backend {
     return buf;
   }
 
-  /** Starts recording every launch (one compute pass each, with timestamps where available). */
-  startProfile(capacity = 2048): void {
+  /**
+   * Starts recording every launch (one compute pass each, with timestamps where available and
+   * not declined with `timestamps: false`).
+   */
+  startProfile(capacity = 2048, { timestamps = true }: { timestamps?: boolean } = {}): void {
     this.flush();
     // WebGPU caps a query set at 4096 queries: two timestamps per launch allow 2048 launches.
     capacity = Math.min(capacity, 2048);
-    const querySet = this.hasTimestamps ? this.device.createQuerySet({ type: 'timestamp', count: 2 * capacity }) : null;
-    this.profile = { records: [], querySet, capacity };
+    const querySet = timestamps && this.hasTimestamps ? this.device.createQuerySet({ type: 'timestamp', count: 2 * capacity }) : null;
+    this.profile = { records: [], replays: [], querySet, capacity };
   }
 
-  /** Stops recording and resolves GPU times for the recorded launches. */
-  async stopProfile(): Promise<KernelRecord[]> {
+  /**
+   * Stops recording and resolves GPU times for the recorded launches. With `estimate`
+   * 'if-needed' (default), where any launch has no timestamp (no timestamp-query, or more
+   * launches than the query set holds), every launch also gets a wall-clock estimate
+   * (launch-estimate.ts, which re-runs launches); 'always' estimates anyway, 'never' does not.
+   */
+  async stopProfile({ estimate = 'if-needed' }: { estimate?: 'if-needed' | 'always' | 'never' } = {}): Promise<KernelRecord[]> {
     const p = this.profile;
     if (!p) throw new Error('stopProfile() without startProfile()');
     this.profile = null;
@@ -329,6 +347,11 @@ export class Backend {
       p.querySet.destroy();
     } else {
       await this.sync();
+    }
+    if (estimate === 'always' || (estimate === 'if-needed' && p.records.some((r) => r.gpuNs === null))) {
+      const ns = await estimateLaunchTimes(this.device, p.replays, (w) => this.guard(w));
+      p.records.forEach((r, i) => (r.estimatedNs = ns[i]));
+      this.checkErrors();
     }
     return p.records;
   }

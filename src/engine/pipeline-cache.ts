@@ -1,4 +1,18 @@
 import { SHADERS, type ShaderName } from '../kernels/shaders.gen.js';
+import { workgroupSizeOf } from './wgsl-workgroup.js';
+
+/** What the profiler shows about one compiled pipeline; every launch of it shares this object. */
+export interface PipelineInfo {
+  /** The cache key: shader, entry point and override constants. */
+  key: string;
+  shader: string;
+  entry: string;
+  constants: Readonly<Record<string, number>>;
+  /** The WGSL text the module was compiled from (the same string object, not a copy). */
+  wgsl: string;
+  /** The entry point's @workgroup_size with these constants; null where it could not be read. */
+  workgroupSize: [number, number, number] | null;
+}
 
 /**
  * Compiles each (shader, entry point, override constants) once. Shapes never enter the key:
@@ -7,6 +21,9 @@ import { SHADERS, type ShaderName } from '../kernels/shaders.gen.js';
 export class PipelineCache {
   private modules = new Map<ShaderName, GPUShaderModule>();
   private pipelines = new Map<string, GPUComputePipeline>();
+  /** The WGSL each module was compiled from, and the profiler's descriptions (made on demand). */
+  private sources = new Map<ShaderName, string>();
+  private infos = new Map<string, PipelineInfo>();
   /** The first compilation or validation error, kept so that the next readback can throw it. */
   error: Error | null = null;
 
@@ -17,8 +34,7 @@ export class PipelineCache {
   }
 
   get(shader: ShaderName, entry: string, constants: Record<string, number> = {}): GPUComputePipeline {
-    const keys = Object.keys(constants).sort();
-    const key = `${shader}:${entry}:${keys.map((k) => `${k}=${constants[k]}`).join(',')}`;
+    const key = pipelineKey(shader, entry, constants);
     let p = this.pipelines.get(key);
     if (p) return p;
     let module = this.modules.get(shader);
@@ -27,6 +43,7 @@ export class PipelineCache {
       if (code === undefined) throw new Error(`unknown shader '${shader}'`);
       module = this.device.createShaderModule({ label: shader, code });
       this.modules.set(shader, module);
+      this.sources.set(shader, code);
       this.watchCompilation(shader, module);
     }
     this.device.pushErrorScope('validation');
@@ -42,6 +59,21 @@ export class PipelineCache {
     return p;
   }
 
+  /**
+   * The profiler's description of a pipeline (compiling it first if needed). Built once per
+   * pipeline and shared, so that recording a launch costs a map lookup, not a string copy.
+   */
+  info(shader: ShaderName, entry: string, constants: Record<string, number> = {}): PipelineInfo {
+    const key = pipelineKey(shader, entry, constants);
+    let info = this.infos.get(key);
+    if (info) return info;
+    this.get(shader, entry, constants);
+    const wgsl = this.sources.get(shader) ?? SHADERS[shader];
+    info = { key, shader, entry, constants: { ...constants }, wgsl, workgroupSize: workgroupSizeOf(wgsl, entry, constants) };
+    this.infos.set(key, info);
+    return info;
+  }
+
   private watchCompilation(shader: ShaderName, module: GPUShaderModule): void {
     void module.getCompilationInfo?.().then((info) => {
       const errs = info.messages.filter((m) => m.type === 'error');
@@ -52,4 +84,10 @@ export class PipelineCache {
       }
     });
   }
+}
+
+/** Shapes never enter the key: only the shader, its entry point and its override constants. */
+function pipelineKey(shader: ShaderName, entry: string, constants: Record<string, number>): string {
+  const keys = Object.keys(constants).sort();
+  return `${shader}:${entry}:${keys.map((k) => `${k}=${constants[k]}`).join(',')}`;
 }

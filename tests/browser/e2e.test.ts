@@ -29,6 +29,7 @@ import type { BurstRecord, EvalRecord, PageState } from '../../web/page-state.js
 import type { StepReport, Verdict } from '../../web/train/seams.js';
 import { trainInNode } from './node-twin.js';
 import { centreOfMass, extent, mouseStroke, ONE, SIDE, touchStroke, ZERO } from './strokes.js';
+import { SHADERS } from '../../src/kernels/shaders.gen.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -389,6 +390,46 @@ describe('training in the page, checked against the same run in Node', () => {
     expect(ranked[0].same).toBe(true);
     expect(await tp.$eval('#one-shot-result strong', (e) => e.textContent)).toBe('"A"');
   });
+
+  it("profiles a step of the live model: per-kernel table, each kernel's WGSL and dispatch sizes a click away", async () => {
+    expect(await state(tp, (s) => s.training())).toBe('paused');
+    const before = await state(tp, (s) => s.bursts());
+    await tp.click('#profile-step');
+    await tp.waitForFunction(() => window.siamesePage!.profile() !== null, { timeout: 120_000 });
+    const view = (await state(tp, (s) => s.profile()))!;
+    const names = view.rows.map((r) => r[0]);
+    // A training step: the convolutions forward and backward, the dense layers, Adam.
+    expect(names.filter((n) => n.startsWith('conv2d')).length, names.join(', ')).toBeGreaterThanOrEqual(2);
+    expect(names).toContain('adam.adam');
+    // Whatever this browser's adapter offers, the times say how they were taken.
+    expect(view.columns[2]).toBe(view.timing === 'gpu-timestamps' ? 'GPU ms' : 'est. ms');
+    expect(await tp.$eval('#profile-status .tag', (e) => (e as HTMLElement).dataset.timing)).toBe(view.timing);
+    expect(await tp.$$eval('#profile-table tbody tr', (rs) => rs.length)).toBe(view.rows.length);
+
+    // One click on a convolution row: its launches with dispatch sizes, and its WGSL source.
+    const conv = names.find((n) => n.startsWith('conv2d'))!;
+    await tp.click(`#profile-table tr[data-kernel="${conv}"]`);
+    await tp.waitForFunction((n) => window.siamesePage!.profile()?.selected === n, { timeout: 5_000 }, conv);
+    const detail = await tp.$eval('#profile-detail', (e) => ({
+      title: e.querySelector('h3')?.textContent ?? '',
+      launches: Array.from(e.querySelectorAll('ol.launches li'), (li) => li.textContent ?? ''),
+      summary: e.querySelector('details summary')?.textContent ?? '',
+      source: e.querySelector('pre.wgsl-source')?.textContent ?? '',
+    }));
+    expect(detail.title).toBe(`${conv}: ${view.rows.find((r) => r[0] === conv)![1]} launch${view.rows.find((r) => r[0] === conv)![1] === '1' ? '' : 'es'}`);
+    for (const l of detail.launches) expect(l).toMatch(/^(variant \d+ · )?\d+×\d+×\d+ workgroups × \d+×\d+×\d+ threads = [\d,]+ invocations · \d+\.\d\d ms (GPU|estimated)$/);
+    // The source shown is the shader file's text, as scripts/gen-shaders.mjs packs it.
+    const [shader, entry] = conv.split('.');
+    expect(detail.summary.startsWith(`shaders/${shader}.wgsl, entry point ${entry}`)).toBe(true);
+    expect(detail.source).toBe(SHADERS[shader as keyof typeof SHADERS]);
+
+    // The profiled step was a real step of the run, reported like a burst, and left no tensor behind.
+    const after = await state(tp, (s) => s.bursts());
+    expect(after.length).toBe(before.length + 1);
+    expect(after[after.length - 1].step).toBe(before[before.length - 1].step + 1);
+    expect(after[after.length - 1].tensors).toBe(8 + 16 + 1);
+    expect(await state(tp, (s) => s.training())).toBe('paused');
+  }, 180_000);
 
   it('resets: frees the model and its optimizer state, and a new run repeats the first exactly', async () => {
     await tp.click('#train-reset');

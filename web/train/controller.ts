@@ -6,6 +6,9 @@
 import type { DigitSet } from '../data/digits-format.js';
 import type { EvalReport, PairView, SessionFactory, StepReport, TrainingConfig, TrainingSession } from './seams.js';
 
+/** What a profiled step gives back (the engine's Profile of one step), as the session returns it. */
+export type StepProfile = Awaited<ReturnType<NonNullable<TrainingSession['profileStep']>>>;
+
 /** Where in a run an evaluation was taken (step 0: the untrained model). */
 export type EvalPoint = Pick<StepReport, 'step' | 'epoch'>;
 
@@ -51,6 +54,10 @@ export class TrainingController {
   private loop: Promise<void> | null = null;
   private stopRequested = false;
   private lastEvalStep = -Infinity;
+  /** Profile requests made while the loop runs: served between two bursts, never inside one. */
+  private profileQueue: { resolve: (p: StepProfile) => void; reject: (e: unknown) => void }[] = [];
+  /** A profiled step running while paused; start() and reset() wait for it. */
+  private profiling: Promise<unknown> | null = null;
   readonly options: ControllerOptions;
 
   constructor(
@@ -75,6 +82,7 @@ export class TrainingController {
   /** Starts or resumes training; resolves once the loop is running (not when it ends). */
   async start(): Promise<void> {
     if (!this.factory || this.loop) return;
+    await this.profiling;
     if (this.stateNow === 'lost') throw new Error('training: the GPU device was lost; restart the device, then reset');
     if (!this.current) {
       const digits = this.digits();
@@ -104,6 +112,7 @@ export class TrainingController {
   /** Stops, frees the session (weights and all) and clears the run; start() begins afresh. */
   async reset(): Promise<void> {
     await this.pause();
+    await this.profiling;
     const s = this.current;
     this.current = null;
     this.lastEvalStep = -Infinity;
@@ -118,6 +127,45 @@ export class TrainingController {
     this.set(this.factory ? 'idle' : 'unavailable', '');
   }
 
+  /**
+   * Profiles one training step of the live session, running or paused. While running, the step
+   * runs between two bursts; it is a real step, reported through the `step` event like a burst.
+   */
+  async profileStep(): Promise<StepProfile> {
+    const s = this.current;
+    if (!s) throw new Error('profile: there is no training session yet; press Start first');
+    if (!s.profileStep) throw new Error('profile: this training session cannot profile a step');
+    if (this.stateNow === 'lost' || this.stateNow === 'error') throw new Error(`profile: training is in state '${this.stateNow}'; reset it first`);
+    if (this.loop) return new Promise<StepProfile>((resolve, reject) => this.profileQueue.push({ resolve, reject }));
+    if (this.profiling) throw new Error('profile: a step is being profiled already');
+    const run = this.profileNow(s);
+    this.profiling = run.catch(() => {});
+    try {
+      return await run;
+    } finally {
+      this.profiling = null;
+    }
+  }
+
+  private async profileNow(s: TrainingSession): Promise<StepProfile> {
+    const p = await s.profileStep!();
+    this.events.step?.(p.result);
+    return p;
+  }
+
+  /** Serves the profile requests made during the last burst. */
+  private async serveProfiles(s: TrainingSession): Promise<void> {
+    while (this.profileQueue.length) {
+      const req = this.profileQueue.shift()!;
+      try {
+        req.resolve(await this.profileNow(s));
+      } catch (e) {
+        req.reject(e);
+        throw e; // a failed step fails the run too, as a failed burst would
+      }
+    }
+  }
+
   private async run(s: TrainingSession): Promise<void> {
     try {
       // A new run is first measured untrained, so that its curves start where learning starts.
@@ -126,10 +174,13 @@ export class TrainingController {
         const r = await s.runSteps(this.options.stepsPerBurst);
         this.events.step?.(r);
         if (r.step - this.lastEvalStep >= this.options.evalEvery) await this.evaluate(s, r);
+        await this.serveProfiles(s);
         await this.options.yieldToPage();
       }
+      await this.serveProfiles(s); // asked for while the last burst finished
       this.set('paused', '');
     } catch (e) {
+      for (const req of this.profileQueue.splice(0)) req.reject(e);
       this.fail(e);
     } finally {
       this.loop = null;

@@ -6,6 +6,7 @@
  * itself (src/siamese behind this interface) is train/siamese-session.ts.
  */
 import type { DigitSet } from '../data/digits-format.js';
+import type { Profile } from '../engine.js';
 
 /** Settings of one training run. */
 export interface TrainingConfig {
@@ -91,6 +92,10 @@ export interface TrainingSession {
   verdict(distance: number): Verdict;
   /** Frees every tensor the session holds (weights, optimizer state, cached data). */
   dispose(): void;
+  /** Runs one training step (a real one: the model learns from it) under the engine's profiler:
+   * per-kernel times, launches with their WGSL source and dispatch size. Optional: a session
+   * without it just has no profiler panel. */
+  profileStep?(): Promise<Profile<StepReport>>;
 }
 
 /** Builds a session from the digits; train/wiring.ts provides it. */

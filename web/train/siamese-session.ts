@@ -11,7 +11,7 @@
  * never reads on its own (except at an epoch's end, where it must); `settle()` after the burst
  * reads the accumulator once, and that single wait is the only one in `runSteps`.
  */
-import { Adam, noGrad, Random, siamese, tensor, tidy } from '../engine.js';
+import { Adam, noGrad, profile, Random, siamese, tensor, tidy, type Profile } from '../engine.js';
 import { allImages, type DigitSet } from '../data/digits-format.js';
 import type { EvalReport, PairView, StepReport, TrainingConfig, TrainingSession, Verdict } from './seams.js';
 
@@ -115,6 +115,12 @@ export class SiameseSession implements TrainingSession {
       loss: lossSum / pairs,
       accuracy: rightSum / pairs,
     };
+  }
+
+  /** One step under the profiler, its loss read back inside (that readback is a copy, not a kernel). */
+  async profileStep(): Promise<Profile<StepReport>> {
+    this.alive('profileStep');
+    return profile(() => this.runSteps(1));
   }
 
   async evaluate(split: 'train' | 'val', maxPairs: number): Promise<EvalReport> {
