@@ -12,3 +12,4 @@ export * from './distance.js'; // euclideanDistance, cosineSimilarity, pairwiseD
 export * from './pool.js'; // maxPool
 export * from './layout.js'; // transpose, slice, pad, concat, stack, gather
 export * from './topk.js'; // kSmallest, topk (per row, ties to the lower index)
+export * from './roc.js'; // countBelow (accept counts for ROC / EER / FAR, exact integers)

@@ -30,14 +30,14 @@ export async function runCalibrate({ flags }: ToolkitArgs<'calibrate'>): Promise
   await ready();
   const { model, head } = await loadCheckpoint(at);
   try {
-    const data = loadData(dataSpecOf(flags.data, head.training));
+    const data = loadData(dataSpecOf(flags.data, head.training), { inputShape: model.base.inputShape });
     const { train: validation, test: report } = splitPerClass(data.test, { testFraction: 0.5, seed: CALIBRATION_SPLIT_SEED });
     const valPairs = seedPairs(validation, new Random(1));
     const method = flags.method as CalibrationMethod;
     const c = await calibrateModel(model, validation, valPairs, method, { targetFar: flags.far, batchSize: flags['batch-size'] });
     const reportPairs = seedPairs(report, new Random(2));
     const d = await pairDistances(model, report, reportPairs, { batchSize: flags['batch-size'] });
-    const held = ratesAt(d, reportPairs.labels, c.distanceThreshold);
+    const held = await ratesAt(d, reportPairs.labels, c.distanceThreshold);
     const file = saveCalibration(at, { ...c, data: data.description });
     process.stdout.write(
       JSON.stringify(

@@ -12,6 +12,7 @@ import { gatherImages, imageSize, type ImageSet } from './data/image-set.js';
 import { pairCount, type PairSet, type TripletSet } from './pairs.js';
 import type { SiameseModel, TripletModel } from './model.js';
 import { pairMetrics, type PairMetrics, DEFAULT_THRESHOLD } from './metrics.js';
+import type { RocAnalysis } from './roc.js';
 
 /** The images of pairs [start, end) as one [2B, H, W, C] tensor: all left images, then all right. */
 export function pairBatch(set: ImageSet, pairs: PairSet, start: number, end: number): Tensor {
@@ -73,13 +74,13 @@ export async function pairDistances(
   return out;
 }
 
-/** Test-pair metrics of a model: accuracy at `threshold`, ROC AUC, mean distances. */
+/** Test-pair metrics of a model: accuracy, FAR/FRR at `threshold`, ROC AUC, EER, mean distances. */
 export async function evaluatePairs(
   model: SiameseModel | TripletModel,
   set: ImageSet,
   pairs: PairSet,
-  { batchSize = 128, threshold = DEFAULT_THRESHOLD }: { batchSize?: number; threshold?: number } = {},
-): Promise<PairMetrics & { distances: Float32Array }> {
+  { batchSize = 128, threshold = DEFAULT_THRESHOLD, distanceThreshold = 1 - threshold }: { batchSize?: number; threshold?: number; distanceThreshold?: number } = {},
+): Promise<PairMetrics & { roc: RocAnalysis; distances: Float32Array }> {
   const distances = await pairDistances(model, set, pairs, { batchSize });
-  return { ...pairMetrics(distances, pairs.labels, threshold), distances };
+  return { ...(await pairMetrics(distances, pairs.labels, threshold, distanceThreshold)), distances };
 }

@@ -1,6 +1,7 @@
 /**
- * Line charts of training curves, drawn twice from one layout: as SVG (crisp, for the README
- * and browsers) and into a Raster (for the PNG). Browser-safe.
+ * Line charts (training curves, ROC curves, histograms as steps) and scatter plots (series
+ * with `line: false`), drawn twice from one layout: as SVG (crisp, for the README and
+ * browsers) and into a Raster (for the PNG). Browser-safe.
  */
 import { Raster, parseColor } from './raster.js';
 
@@ -11,6 +12,12 @@ export interface Series {
   color: string;
   /** Mark every point with a dot (for per-epoch values). */
   dots?: boolean;
+  /** Join the points with a line (default true; false with `dots` makes a scatter plot). */
+  line?: boolean;
+  /** Dot radius in pixels (default 3.5). */
+  radius?: number;
+  /** List the series in the legend (default true). */
+  legend?: boolean;
 }
 
 export interface ChartSpec {
@@ -99,7 +106,7 @@ function legendX(L: Layout, series: Series[]): number[] {
   let x = L.left + 10;
   for (const s of series) {
     out.push(x);
-    x += 22 + 6 + 7 * s.name.length + 24;
+    if (s.legend !== false) x += 22 + 6 + 7 * s.name.length + 24;
   }
   return out;
 }
@@ -129,11 +136,12 @@ export function chartSvg(spec: ChartSpec): string {
   const lxs = legendX(L, spec.series);
   spec.series.forEach((s, k) => {
     const pts = s.x.map((x, i) => [x, s.y[i]]).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    if (pts.length > 1) {
+    if (pts.length > 1 && s.line !== false) {
       const d = pts.map(([x, y], i) => `${i ? 'L' : 'M'}${L.px(x).toFixed(1)} ${L.py(y).toFixed(1)}`).join(' ');
       out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
     }
-    if (s.dots || pts.length === 1) for (const [x, y] of pts) out.push(`<circle cx="${L.px(x).toFixed(1)}" cy="${L.py(y).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
+    if (s.dots || pts.length === 1) for (const [x, y] of pts) out.push(`<circle cx="${L.px(x).toFixed(1)}" cy="${L.py(y).toFixed(1)}" r="${s.radius ?? 3.5}" fill="${s.color}"/>`);
+    if (s.legend === false) return;
     const lx = lxs[k];
     const ly = L.height - 14;
     out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 22}" y2="${ly}" stroke="${s.color}" stroke-width="3"/>`);
@@ -166,8 +174,9 @@ export function chartRaster(spec: ChartSpec): Raster {
   spec.series.forEach((s, k) => {
     const c = parseColor(s.color);
     const pts = s.x.map((x, i) => [x, s.y[i]]).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    for (let i = 1; i < pts.length; i++) img.line(L.px(pts[i - 1][0]), L.py(pts[i - 1][1]), L.px(pts[i][0]), L.py(pts[i][1]), c, 2);
-    if (s.dots || pts.length === 1) for (const [x, y] of pts) img.dot(L.px(x), L.py(y), 3.5, c);
+    if (s.line !== false) for (let i = 1; i < pts.length; i++) img.line(L.px(pts[i - 1][0]), L.py(pts[i - 1][1]), L.px(pts[i][0]), L.py(pts[i][1]), c, 2);
+    if (s.dots || pts.length === 1) for (const [x, y] of pts) img.dot(L.px(x), L.py(y), s.radius ?? 3.5, c);
+    if (s.legend === false) return;
     const lx = lxs[k];
     const ly = L.height - 14;
     img.fillRect(lx, ly - 1, 22, 3, c);

@@ -21,7 +21,7 @@ export interface VerifyResult {
   score: number;
 }
 
-/** Distances of `pairs` on the GPU, then `calibrate` on them. */
+/** Distances of `pairs` on the GPU, then `calibrate` on them (its counting on the GPU too). */
 export async function calibrateModel(
   model: SiameseModel | TripletModel,
   set: ImageSet,
@@ -30,7 +30,7 @@ export async function calibrateModel(
   opts: { targetFar?: number; batchSize?: number } = {},
 ): Promise<Calibration & { metric: string }> {
   const d = await pairDistances(model, set, pairs, { batchSize: opts.batchSize ?? 128 });
-  return { ...calibrate(d, pairs.labels, method, { targetFar: opts.targetFar }), metric: model.distance };
+  return { ...(await calibrate(d, pairs.labels, method, { targetFar: opts.targetFar })), metric: model.distance };
 }
 
 export class Verifier {
