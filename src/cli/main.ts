@@ -1,7 +1,8 @@
 /**
  * The `siamese` command line (bin/siamese.mjs runs this file with tsx; `npm start` runs
  * `siamese train` with its defaults). Any failure prints one line on stderr and exits non-zero:
- * 2 for a usage error, 1 for everything else (missing files, malformed data, GPU errors).
+ * 2 for a usage error, 130 / 143 for a `train` stopped by Ctrl-C / SIGTERM (after saving its
+ * checkpoint), 1 for everything else (missing files, malformed data, GPU errors).
  */
 // The package entry, for its side effect: it tells tidy() how to recognise the tensors a
 // function returns (setTensorCheck); without it tidy() would free returned tensors too.
@@ -39,7 +40,9 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     process.stderr.write(`siamese ${cmd.command}: ${oneLine(e)}\n`);
     if (process.env.SIAMESE_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
-    return 1;
+    // An interrupted train (Ctrl-C: 130) says which signal ended it; everything else is 1.
+    const code = (e as { exitCode?: unknown } | null)?.exitCode;
+    return typeof code === 'number' ? code : 1;
   } finally {
     shutdown();
   }

@@ -8,11 +8,13 @@ export { seedPairs, balancedPairs, sampleTriplets, slicePairs, sliceTriplets, pa
 export { pairDistance, checkMetric, DISTANCE_METRICS, type DistanceMetric } from './distance.js';
 export { contrastiveLoss, tripletLoss } from './losses.js';
 export { seedNetwork, SiameseModel, TripletModel, type SeedNetworkOptions } from './model.js';
-export { Trainer, type TrainerOptions, type History, type BatchLogs, type EpochLogs, type PairSampler, type CustomSampler } from './trainer.js';
+export { Trainer, type TrainerOptions, type History, type BatchLogs, type EpochLogs, type PairSampler, type CustomSampler, type MiningOptions } from './trainer.js';
+export { encodeTrainerState, decodeTrainerState, TRAINER_STATE_FORMAT, type TrainerState, type TrainerStateHead, type TrainerSettings } from './training-state.js';
 export { fit, type FitOptions } from './fit.js';
 export { validate, type ValidationData, type ValidationResult } from './validation.js';
 export { pairBatch, tripletBatch, pairDistances, evaluatePairs } from './evaluate.js';
-export { pairAccuracy, rocAuc, pairMetrics, bestThreshold, DEFAULT_THRESHOLD, type PairMetrics } from './metrics.js';
+export { pairAccuracy, pairMetrics, DEFAULT_THRESHOLD, type PairMetrics } from './metrics.js';
+export { rocAnalysis, ratesAtThresholds, rocArea, eerPoint, cutFor, type RocAnalysis, type OperatingPoint } from './roc.js';
 export { Raster, parseColor, type Rgb } from './report/raster.js';
 export { chartSvg, chartRaster, niceTicks, type ChartSpec, type Series } from './report/chart.js';
 export { lossChart, accuracyChart, type RunCurves } from './report/training-charts.js';

@@ -50,7 +50,8 @@ export async function saveCheckpoint(model: SiameseModel | TripletModel, dir: st
   writeFileAtomic(join(dir, 'siamese.json'), JSON.stringify(full, null, 2) + '\n');
 }
 
-function readHead(file: string): CheckpointHead {
+/** Reads and checks a checkpoint's `siamese.json`; errors name the file and the problem. */
+export function readHead(file: string): CheckpointHead {
   let h: unknown;
   try {
     h = JSON.parse(readFileSync(file, 'utf8'));

