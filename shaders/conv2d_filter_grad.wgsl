@@ -3,33 +3,45 @@
 //                        x[n, oh * stride_h - pad_top + ky, ow * stride_w - pad_left + kx, ci] * dy[n, oh, ow, co]
 //
 // Layout: x is NHWC [batch, in_h, in_w, cin], dy is NHWC [batch, out_h, out_w, cout]; the output
-// `partial` is [splits, k_h*k_w*cin, cout], row-major float32. As an implicit GEMM: M = k_h*k_w*cin
+// `partial` is [splits, out_rows, cout], row-major float32, out_rows = k_h*k_w*cin filter rows
+// and, with HAS_BIAS, one more: the bias gradient (the sum of dy over pixels), computed as a
+// filter row whose x is 1 everywhere, so that dy is read once for both. As an implicit GEMM: M = k_h*k_w*cin
 // filter rows (tap, ci), N = cout, K = batch*out_h*out_w output pixels: a long reduction (15,488
 // for the seed network's second conv).
 //
 // Split-K: the output pixels are cut into `splits` chunks of `chunk`; each chunk's sums go to
 // its own slice of `partial`, and the host then adds the slices in a fixed order (reduce.wgsl).
 // No atomics, so a seeded run repeats bit for bit.
-// Tiling: as conv2d_forward.wgsl (barrier-free, named registers, scalar reads): each invocation
-// computes RB = 8 consecutive filter rows by CG groups of 4 output channels over its chunk, two
-// output pixels per loop step. Per pixel it reads 8 x values and CG dy-quads and does 8 * CG * 4
-// multiply-adds. Without padding (PADDED = false) every tap is inside the image and the bounds
-// tests compile away.
+// Tiling: as conv2d_forward.wgsl (barrier-free, named registers written out by `//!unroll`,
+// scalar reads): each invocation computes RB consecutive filter rows by CG groups of 4 output
+// channels (overrides, at most RB_MAX = 16 and CG_MAX = 8) over its chunk, one output pixel per
+// loop step, or two with PAIR (small blocks). Per pixel it reads RB x values and CG dy-quads and
+// does RB * CG * 4 multiply-adds. The host takes 8 x 16 with PAIR on every adapter: unlike the
+// forward pass, this kernel's time on SwiftShader goes to the multiply-adds (removing either
+// read changed nothing), so bigger blocks did not pay, and they multiply the partial sums. Without padding (PADDED = false) every tap is
+// inside the image and the bounds tests compile away.
 // Invocation t: channel block t % co_blocks, then row block, then split (slowest), so that
 // neighbouring invocations walk the same pixels.
 //!include common/index.wgsl
 
+// Filter rows and groups of 4 output channels per invocation: the register block.
+override RB: u32 = 8u;
 override CG: u32 = 4u;
+const RB_MAX: u32 = 16u;
+const CG_MAX: u32 = 8u;
+// Two output pixels per loop step.
+override PAIR: bool = true;
 override PADDED: bool = true;
+// One extra output row: the bias gradient.
+override HAS_BIAS: bool = false;
 const WG: u32 = 64u;
-const RB: u32 = 8u;
 
 struct Uniforms {
   batch: u32, in_h: u32, in_w: u32, cin: u32,
   out_h: u32, out_w: u32, cout: u32, k_h: u32,
   k_w: u32, stride_h: u32, stride_w: u32, pad_top: u32,
   pad_left: u32, rows: u32, co_blocks: u32, row_blocks: u32,
-  q_total: u32, chunk: u32, invocations: u32, _pad: u32,
+  q_total: u32, chunk: u32, invocations: u32, out_rows: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
@@ -112,7 +124,7 @@ fn channels(co: u32) -> vec4<u32> {
 
 // Writes channels co..co+3 of filter row r of this split's slice, those that exist.
 fn put(base: u32, r: u32, co: u32, a: vec4<f32>) {
-  if (r >= u.rows) { return; }
+  if (r >= u.out_rows) { return; }
   let o = base + r * u.cout + co;
   if (co + 3u < u.cout) {
     partial[o] = a.x; partial[o + 1u] = a.y; partial[o + 2u] = a.z; partial[o + 3u] = a.w;
@@ -123,12 +135,6 @@ fn put(base: u32, r: u32, co: u32, a: vec4<f32>) {
   if (co + 2u < u.cout) { partial[o + 2u] = a.z; }
 }
 
-fn put_row(base: u32, r: u32, co: u32, a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>, a3: vec4<f32>) {
-  put(base, r, co, a0);
-  if (CG >= 2u) { put(base, r, co + 4u, a1); }
-  if (CG >= 4u) { put(base, r, co + 8u, a2); put(base, r, co + 12u, a3); }
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear_index(gid, nwg, WG);
@@ -137,93 +143,60 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let rest = t / u.co_blocks;
   let split = rest / u.row_blocks;
   let r = (rest - split * u.row_blocks) * RB;
-  let k0 = tap_of(r); let k1 = next(k0); let k2 = next(k1); let k3 = next(k2);
-  let k4 = next(k3); let k5 = next(k4); let k6 = next(k5); let k7 = next(k6);
-  let w0 = row_of(k0); let w1 = row_of(k1); let w2 = row_of(k2); let w3 = row_of(k3);
-  let w4 = row_of(k4); let w5 = row_of(k5); let w6 = row_of(k6); let w7 = row_of(k7);
-  let cc0 = channels(co);
-  let cc1 = channels(co + 4u);
-  let cc2 = channels(co + 8u);
-  let cc3 = channels(co + 12u);
+  let k0 = tap_of(r);
+//!unroll i 1..RB_MAX
+  let k{i} = next(k{i - 1});
+//!end
+//!unroll i RB_MAX
+  let w{i} = row_of(k{i});
+  let one{i} = HAS_BIAS && r + {i}u == u.rows; // the bias row: x = 1
+//!end
+//!unroll g CG_MAX
+  let cc{g} = channels(co + {4 * g}u);
+//!end
 
-  // a<row><group>: filter row r + row, output channels co + 4 * group .. + 3.
-  var a00 = vec4<f32>(0.0); var a01 = vec4<f32>(0.0); var a02 = vec4<f32>(0.0); var a03 = vec4<f32>(0.0);
-  var a10 = vec4<f32>(0.0); var a11 = vec4<f32>(0.0); var a12 = vec4<f32>(0.0); var a13 = vec4<f32>(0.0);
-  var a20 = vec4<f32>(0.0); var a21 = vec4<f32>(0.0); var a22 = vec4<f32>(0.0); var a23 = vec4<f32>(0.0);
-  var a30 = vec4<f32>(0.0); var a31 = vec4<f32>(0.0); var a32 = vec4<f32>(0.0); var a33 = vec4<f32>(0.0);
-  var a40 = vec4<f32>(0.0); var a41 = vec4<f32>(0.0); var a42 = vec4<f32>(0.0); var a43 = vec4<f32>(0.0);
-  var a50 = vec4<f32>(0.0); var a51 = vec4<f32>(0.0); var a52 = vec4<f32>(0.0); var a53 = vec4<f32>(0.0);
-  var a60 = vec4<f32>(0.0); var a61 = vec4<f32>(0.0); var a62 = vec4<f32>(0.0); var a63 = vec4<f32>(0.0);
-  var a70 = vec4<f32>(0.0); var a71 = vec4<f32>(0.0); var a72 = vec4<f32>(0.0); var a73 = vec4<f32>(0.0);
+  // a<row>_<group>: filter row r + row, output channels co + 4 * group .. + 3.
+//!unroll i RB_MAX
+//!unroll g CG_MAX
+  var a{i}_{g} = vec4<f32>(0.0);
+//!end
+//!end
 
-  // Walk this split's output pixels in order, two per loop step: every loop iteration is a
-  // block boundary where SwiftShader stores and reloads the accumulators (see
-  // conv2d_forward.wgsl), and one pixel is only 8 * CG * 4 multiply-adds.
+  // Walk this split's output pixels in order: every loop iteration is a block boundary where
+  // SwiftShader stores and reloads the accumulators (see conv2d_forward.wgsl), and with small
+  // blocks one pixel is only RB * CG * 4 multiply-adds, so PAIR takes two per step.
   let q0 = split * u.chunk;
   let q1 = min(q0 + u.chunk, u.q_total);
+  let per_step = select(1u, 2u, PAIR);
   var pa = pix_of(q0);
-  for (var qa = q0; qa < q1; qa += 2u) {
-    let pb = next_pix(pa);
-    {
+  for (var qa = q0; qa < q1; qa += per_step) {
+//!unroll h 2
+    // Pixel qa + h (h = 1 only with PAIR); past the chunk when the chunk is odd: weight 0.
+    if ({h}u == 0u || PAIR) {
+      let live = select(0.0, 1.0, qa + {h}u < q1);
       let o = origin_of(pa);
-      let qo = qa * u.cout;
-      let v0 = x_at(w0, o); let v1 = x_at(w1, o);
-      let v2 = x_at(w2, o); let v3 = x_at(w3, o);
-      let v4 = x_at(w4, o); let v5 = x_at(w5, o);
-      let v6 = x_at(w6, o); let v7 = x_at(w7, o);
-      let d0 = dy_quad(qo, cc0);
-      a00 += v0 * d0; a10 += v1 * d0; a20 += v2 * d0; a30 += v3 * d0;
-      a40 += v4 * d0; a50 += v5 * d0; a60 += v6 * d0; a70 += v7 * d0;
-      if (CG >= 2u) {
-        let d1 = dy_quad(qo, cc1);
-        a01 += v0 * d1; a11 += v1 * d1; a21 += v2 * d1; a31 += v3 * d1;
-        a41 += v4 * d1; a51 += v5 * d1; a61 += v6 * d1; a71 += v7 * d1;
+      let qo = select(min(qa + {h}u, q1 - 1u), qa, {h}u == 0u) * u.cout; // the first is inside
+//!unroll i RB_MAX
+      var v{i} = 0.0;
+      if (RB > {i}u) { v{i} = select(x_at(w{i}, o), 1.0, one{i}); }
+//!end
+//!unroll g CG_MAX
+      if (CG > {g}u) {
+        let d{g} = dy_quad(qo, cc{g}) * select(live, 1.0, {h}u == 0u);
+//!unroll i RB_MAX
+        if (RB > {i}u) { a{i}_{g} += v{i} * d{g}; }
+//!end
       }
-      if (CG >= 4u) {
-        let d2 = dy_quad(qo, cc2);
-        a02 += v0 * d2; a12 += v1 * d2; a22 += v2 * d2; a32 += v3 * d2;
-        a42 += v4 * d2; a52 += v5 * d2; a62 += v6 * d2; a72 += v7 * d2;
-        let d3 = dy_quad(qo, cc3);
-        a03 += v0 * d3; a13 += v1 * d3; a23 += v2 * d3; a33 += v3 * d3;
-        a43 += v4 * d3; a53 += v5 * d3; a63 += v6 * d3; a73 += v7 * d3;
-      }
+//!end
+      pa = next_pix(pa);
     }
-    {
-      // The pair's second pixel lies past the chunk when the chunk is odd: weight 0.
-      let live = select(0.0, 1.0, qa + 1u < q1);
-      let o = origin_of(pb);
-      let qo = min(qa + 1u, q1 - 1u) * u.cout;
-      let v0 = x_at(w0, o); let v1 = x_at(w1, o);
-      let v2 = x_at(w2, o); let v3 = x_at(w3, o);
-      let v4 = x_at(w4, o); let v5 = x_at(w5, o);
-      let v6 = x_at(w6, o); let v7 = x_at(w7, o);
-      let d0 = dy_quad(qo, cc0) * live;
-      a00 += v0 * d0; a10 += v1 * d0; a20 += v2 * d0; a30 += v3 * d0;
-      a40 += v4 * d0; a50 += v5 * d0; a60 += v6 * d0; a70 += v7 * d0;
-      if (CG >= 2u) {
-        let d1 = dy_quad(qo, cc1) * live;
-        a01 += v0 * d1; a11 += v1 * d1; a21 += v2 * d1; a31 += v3 * d1;
-        a41 += v4 * d1; a51 += v5 * d1; a61 += v6 * d1; a71 += v7 * d1;
-      }
-      if (CG >= 4u) {
-        let d2 = dy_quad(qo, cc2) * live;
-        a02 += v0 * d2; a12 += v1 * d2; a22 += v2 * d2; a32 += v3 * d2;
-        a42 += v4 * d2; a52 += v5 * d2; a62 += v6 * d2; a72 += v7 * d2;
-        let d3 = dy_quad(qo, cc3) * live;
-        a03 += v0 * d3; a13 += v1 * d3; a23 += v2 * d3; a33 += v3 * d3;
-        a43 += v4 * d3; a53 += v5 * d3; a63 += v6 * d3; a73 += v7 * d3;
-      }
-    }
-    pa = next_pix(pb);
+//!end
   }
 
-  let base = split * u.rows * u.cout;
-  put_row(base, r, co, a00, a01, a02, a03);
-  put_row(base, r + 1u, co, a10, a11, a12, a13);
-  put_row(base, r + 2u, co, a20, a21, a22, a23);
-  put_row(base, r + 3u, co, a30, a31, a32, a33);
-  put_row(base, r + 4u, co, a40, a41, a42, a43);
-  put_row(base, r + 5u, co, a50, a51, a52, a53);
-  put_row(base, r + 6u, co, a60, a61, a62, a63);
-  put_row(base, r + 7u, co, a70, a71, a72, a73);
+  let base = split * u.out_rows * u.cout;
+//!unroll i RB_MAX
+//!unroll g CG_MAX
+  if (RB > {i}u && CG > {g}u) { put(base, r + {i}u, co + {4 * g}u, a{i}_{g}); }
+//!end
+//!end
 }

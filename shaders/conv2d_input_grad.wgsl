@@ -15,21 +15,25 @@
 // ceil(in_h/s_h) x ceil(in_w/s_w) positions; those past the image edge are computed and not
 // written.
 //
-// Tiling: as conv2d_forward.wgsl (barrier-free, named registers, scalar reads, one flat K loop):
-// each invocation computes PX = 8 input pixels of one phase by CG groups of 4 input channels.
-// The K loop walks the phase's taps and output channels: with cout % 4 == 0 (QUAD) four at a
-// time (8 dy-quads times CG 4x4 filter blocks read along cin), with cout % 8 == 0 (PAIR) eight,
-// else one.
+// Tiling: as conv2d_forward.wgsl (barrier-free, named registers written out by `//!unroll`,
+// scalar reads, one flat K loop): each invocation computes PX input pixels of one phase by CG
+// groups of 4 input channels (overrides, at most PX_MAX = 16 and CG_MAX = 8; the host takes
+// 16 x 32 on SwiftShader, 8 x 16 on hardware GPUs, see conv2d_forward.wgsl). The K loop walks
+// the phase's taps and output channels: with cout % 4 == 0 (QUAD) four at a time (PX dy-quads
+// times CG 4x4 filter blocks read along cin), with cout % 8 == 0 (PAIR) eight, else one.
 // Invocation t: channel block t % ci_blocks, then pixel block, then phase (slowest).
 //!include common/index.wgsl
 
+// Input pixels and groups of 4 input channels per invocation: the register block.
+override PX: u32 = 8u;
 override CG: u32 = 4u;
+const PX_MAX: u32 = 16u;
+const CG_MAX: u32 = 8u;
 // cout % 4 == 0: the K loop takes output channels four at a time (else one at a time).
 override QUAD: bool = true;
 // cout % 8 == 0: eight at a time (two quads per loop step).
 override PAIR: bool = false;
 const WG: u32 = 64u;
-const PX: u32 = 8u;
 
 struct Uniforms {
   batch: u32, in_h: u32, in_w: u32, cin: u32,
@@ -139,12 +143,6 @@ fn put(p: Pixel, ci: u32, a: vec4<f32>) {
   if (ci + 2u < u.cin) { dx[o + 2u] = a.z; }
 }
 
-fn put_pixel(p: Pixel, ci: u32, a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>, a3: vec4<f32>) {
-  put(p, ci, a0);
-  if (CG >= 2u) { put(p, ci + 4u, a1); }
-  if (CG >= 4u) { put(p, ci + 8u, a2); put(p, ci + 12u, a3); }
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear_index(gid, nwg, WG);
@@ -155,28 +153,29 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let q = (rest - phase * u.blocks_per_phase) * PX;
   let ph = phase / u.stride_w;
   let pw = phase - ph * u.stride_w;
-  let o0 = pos_of(q); let o1 = next(o0); let o2 = next(o1); let o3 = next(o2);
-  let o4 = next(o3); let o5 = next(o4); let o6 = next(o5); let o7 = next(o6);
+  let o0 = pos_of(q);
+//!unroll p 1..PX_MAX
+  let o{p} = next(o{p - 1});
+//!end
   // The phase's first tap: (ih + pad_top - ky) must be a multiple of the stride.
   let ky0 = (ph + u.pad_top) % u.stride_h;
   let kx0 = (pw + u.pad_left) % u.stride_w;
-  let p0 = pixel_of(o0, ph, pw, ky0, kx0); let p1 = pixel_of(o1, ph, pw, ky0, kx0);
-  let p2 = pixel_of(o2, ph, pw, ky0, kx0); let p3 = pixel_of(o3, ph, pw, ky0, kx0);
-  let p4 = pixel_of(o4, ph, pw, ky0, kx0); let p5 = pixel_of(o5, ph, pw, ky0, kx0);
-  let p6 = pixel_of(o6, ph, pw, ky0, kx0); let p7 = pixel_of(o7, ph, pw, ky0, kx0);
+//!unroll p PX_MAX
+  let p{p} = pixel_of(o{p}, ph, pw, ky0, kx0);
+//!end
 
-  var a00 = vec4<f32>(0.0); var a01 = vec4<f32>(0.0); var a02 = vec4<f32>(0.0); var a03 = vec4<f32>(0.0);
-  var a10 = vec4<f32>(0.0); var a11 = vec4<f32>(0.0); var a12 = vec4<f32>(0.0); var a13 = vec4<f32>(0.0);
-  var a20 = vec4<f32>(0.0); var a21 = vec4<f32>(0.0); var a22 = vec4<f32>(0.0); var a23 = vec4<f32>(0.0);
-  var a30 = vec4<f32>(0.0); var a31 = vec4<f32>(0.0); var a32 = vec4<f32>(0.0); var a33 = vec4<f32>(0.0);
-  var a40 = vec4<f32>(0.0); var a41 = vec4<f32>(0.0); var a42 = vec4<f32>(0.0); var a43 = vec4<f32>(0.0);
-  var a50 = vec4<f32>(0.0); var a51 = vec4<f32>(0.0); var a52 = vec4<f32>(0.0); var a53 = vec4<f32>(0.0);
-  var a60 = vec4<f32>(0.0); var a61 = vec4<f32>(0.0); var a62 = vec4<f32>(0.0); var a63 = vec4<f32>(0.0);
-  var a70 = vec4<f32>(0.0); var a71 = vec4<f32>(0.0); var a72 = vec4<f32>(0.0); var a73 = vec4<f32>(0.0);
+  // a<pixel>_<group>: pixel p<pixel>, input channels ci + 4 * group .. + 3.
+//!unroll p PX_MAX
+//!unroll g CG_MAX
+  var a{p}_{g} = vec4<f32>(0.0);
+//!end
+//!end
 
   // One flat loop over K as (ky, kx, co), only the taps of this phase, stepping with selects:
   // every loop iteration is a block boundary where SwiftShader stores and reloads the
-  // accumulators, so nested tap and channel loops cost more (see conv2d_forward.wgsl).
+  // accumulators, so nested tap and channel loops cost more (see conv2d_forward.wgsl). Taps
+  // that miss dy for every pixel of the block (at the image's edges) are still computed, with
+  // zeros: skipping them behind a branch ran 1.5x slower.
   let taps_y = select(0u, (u.k_h - ky0 + u.stride_h - 1u) / u.stride_h, ky0 < u.k_h);
   let taps_x = select(0u, (u.k_w - kx0 + u.stride_w - 1u) / u.stride_w, kx0 < u.k_w);
   let step = select(1u, select(4u, 8u, PAIR), QUAD);
@@ -185,71 +184,44 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var tx = 0u;
   var co = 0u;
   for (var k = 0u; k < steps; k++) {
-    let t0 = tap(p0, ty, tx); let t1 = tap(p1, ty, tx); let t2 = tap(p2, ty, tx); let t3 = tap(p3, ty, tx);
-    let t4 = tap(p4, ty, tx); let t5 = tap(p5, ty, tx); let t6 = tap(p6, ty, tx); let t7 = tap(p7, ty, tx);
+//!unroll p PX_MAX
+    let t{p} = tap(p{p}, ty, tx);
+//!end
     let kk = (ky0 + ty * u.stride_h) * u.k_w + kx0 + tx * u.stride_w; // filter tap (ky, kx)
-    let rows0 = filter_rows(kk, ci);
-    let rows1 = filter_rows(kk, ci + 4u);
-    let rows2 = filter_rows(kk, ci + 8u);
-    let rows3 = filter_rows(kk, ci + 12u);
+//!unroll g CG_MAX
+    let rows{g} = filter_rows(kk, ci + {4 * g}u);
+//!end
     if (QUAD) {
-      let d0 = dy_quad(t0, co); let d1 = dy_quad(t1, co); let d2 = dy_quad(t2, co); let d3 = dy_quad(t3, co);
-      let d4 = dy_quad(t4, co); let d5 = dy_quad(t5, co); let d6 = dy_quad(t6, co); let d7 = dy_quad(t7, co);
-      let q0 = w_quad(rows0, co);
-      a00 = mac(a00, d0, q0); a10 = mac(a10, d1, q0); a20 = mac(a20, d2, q0); a30 = mac(a30, d3, q0);
-      a40 = mac(a40, d4, q0); a50 = mac(a50, d5, q0); a60 = mac(a60, d6, q0); a70 = mac(a70, d7, q0);
-      if (CG >= 2u) {
-        let q1 = w_quad(rows1, co);
-        a01 = mac(a01, d0, q1); a11 = mac(a11, d1, q1); a21 = mac(a21, d2, q1); a31 = mac(a31, d3, q1);
-        a41 = mac(a41, d4, q1); a51 = mac(a51, d5, q1); a61 = mac(a61, d6, q1); a71 = mac(a71, d7, q1);
-      }
-      if (CG >= 4u) {
-        let q2 = w_quad(rows2, co);
-        a02 = mac(a02, d0, q2); a12 = mac(a12, d1, q2); a22 = mac(a22, d2, q2); a32 = mac(a32, d3, q2);
-        a42 = mac(a42, d4, q2); a52 = mac(a52, d5, q2); a62 = mac(a62, d6, q2); a72 = mac(a72, d7, q2);
-        let q3 = w_quad(rows3, co);
-        a03 = mac(a03, d0, q3); a13 = mac(a13, d1, q3); a23 = mac(a23, d2, q3); a33 = mac(a33, d3, q3);
-        a43 = mac(a43, d4, q3); a53 = mac(a53, d5, q3); a63 = mac(a63, d6, q3); a73 = mac(a73, d7, q3);
-      }
-      if (PAIR) {
-        let d0 = dy_quad(t0, co + 4u); let d1 = dy_quad(t1, co + 4u); let d2 = dy_quad(t2, co + 4u); let d3 = dy_quad(t3, co + 4u);
-        let d4 = dy_quad(t4, co + 4u); let d5 = dy_quad(t5, co + 4u); let d6 = dy_quad(t6, co + 4u); let d7 = dy_quad(t7, co + 4u);
-        let q0 = w_quad(rows0, co + 4u);
-        a00 = mac(a00, d0, q0); a10 = mac(a10, d1, q0); a20 = mac(a20, d2, q0); a30 = mac(a30, d3, q0);
-        a40 = mac(a40, d4, q0); a50 = mac(a50, d5, q0); a60 = mac(a60, d6, q0); a70 = mac(a70, d7, q0);
-        if (CG >= 2u) {
-          let q1 = w_quad(rows1, co + 4u);
-          a01 = mac(a01, d0, q1); a11 = mac(a11, d1, q1); a21 = mac(a21, d2, q1); a31 = mac(a31, d3, q1);
-          a41 = mac(a41, d4, q1); a51 = mac(a51, d5, q1); a61 = mac(a61, d6, q1); a71 = mac(a71, d7, q1);
+//!unroll h 2
+      // Output channels co + 4 * h .. + 3 (h = 1 only with PAIR).
+      if ({h}u == 0u || PAIR) {
+//!unroll p PX_MAX
+        var d{p} = vec4<f32>(0.0);
+        if (PX > {p}u) { d{p} = dy_quad(t{p}, co + {4 * h}u); }
+//!end
+//!unroll g CG_MAX
+        if (CG > {g}u) {
+          let q{g} = w_quad(rows{g}, co + {4 * h}u);
+//!unroll p PX_MAX
+          if (PX > {p}u) { a{p}_{g} = mac(a{p}_{g}, d{p}, q{g}); }
+//!end
         }
-        if (CG >= 4u) {
-          let q2 = w_quad(rows2, co + 4u);
-          a02 = mac(a02, d0, q2); a12 = mac(a12, d1, q2); a22 = mac(a22, d2, q2); a32 = mac(a32, d3, q2);
-          a42 = mac(a42, d4, q2); a52 = mac(a52, d5, q2); a62 = mac(a62, d6, q2); a72 = mac(a72, d7, q2);
-          let q3 = w_quad(rows3, co + 4u);
-          a03 = mac(a03, d0, q3); a13 = mac(a13, d1, q3); a23 = mac(a23, d2, q3); a33 = mac(a33, d3, q3);
-          a43 = mac(a43, d4, q3); a53 = mac(a53, d5, q3); a63 = mac(a63, d6, q3); a73 = mac(a73, d7, q3);
-        }
+//!end
       }
+//!end
     } else {
-      let s0 = dy_one(t0, co); let s1 = dy_one(t1, co); let s2 = dy_one(t2, co); let s3 = dy_one(t3, co);
-      let s4 = dy_one(t4, co); let s5 = dy_one(t5, co); let s6 = dy_one(t6, co); let s7 = dy_one(t7, co);
-      let c0 = w_col(rows0, co);
-      a00 += s0 * c0; a10 += s1 * c0; a20 += s2 * c0; a30 += s3 * c0;
-      a40 += s4 * c0; a50 += s5 * c0; a60 += s6 * c0; a70 += s7 * c0;
-      if (CG >= 2u) {
-        let c1 = w_col(rows1, co);
-        a01 += s0 * c1; a11 += s1 * c1; a21 += s2 * c1; a31 += s3 * c1;
-        a41 += s4 * c1; a51 += s5 * c1; a61 += s6 * c1; a71 += s7 * c1;
+//!unroll p PX_MAX
+      var s{p} = 0.0;
+      if (PX > {p}u) { s{p} = dy_one(t{p}, co); }
+//!end
+//!unroll g CG_MAX
+      if (CG > {g}u) {
+        let c{g} = w_col(rows{g}, co);
+//!unroll p PX_MAX
+        if (PX > {p}u) { a{p}_{g} += s{p} * c{g}; }
+//!end
       }
-      if (CG >= 4u) {
-        let c2 = w_col(rows2, co);
-        a02 += s0 * c2; a12 += s1 * c2; a22 += s2 * c2; a32 += s3 * c2;
-        a42 += s4 * c2; a52 += s5 * c2; a62 += s6 * c2; a72 += s7 * c2;
-        let c3 = w_col(rows3, co);
-        a03 += s0 * c3; a13 += s1 * c3; a23 += s2 * c3; a33 += s3 * c3;
-        a43 += s4 * c3; a53 += s5 * c3; a63 += s6 * c3; a73 += s7 * c3;
-      }
+//!end
     }
     co += step;
     let wrap_c = co == u.cout;
@@ -260,12 +232,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ty = select(ty, ty + 1u, wrap_x);
   }
 
-  put_pixel(p0, ci, a00, a01, a02, a03);
-  put_pixel(p1, ci, a10, a11, a12, a13);
-  put_pixel(p2, ci, a20, a21, a22, a23);
-  put_pixel(p3, ci, a30, a31, a32, a33);
-  put_pixel(p4, ci, a40, a41, a42, a43);
-  put_pixel(p5, ci, a50, a51, a52, a53);
-  put_pixel(p6, ci, a60, a61, a62, a63);
-  put_pixel(p7, ci, a70, a71, a72, a73);
+//!unroll p PX_MAX
+//!unroll g CG_MAX
+  if (PX > {p}u && CG > {g}u) { put(p{p}, ci + {4 * g}u, a{p}_{g}); }
+//!end
+//!end
 }

@@ -4,7 +4,7 @@ import { checkOp } from './helpers/check-op.js';
 import { seeded } from './helpers/reference.js';
 import { Random } from '../src/engine/random.js';
 import { conv2dBackpropFilter, convGeometry, setConv2dVariant } from '../src/kernels/conv2d.js';
-import { filterGradSplits } from '../src/kernels/conv2d-direct.js';
+import { filterGradSplits, setConv2dDirectBlock } from '../src/kernels/conv2d-direct.js';
 import { setMatMulVariant } from '../src/kernels/matmul.js';
 
 // Tolerances. A conv output sums K = kh*kw*Cin products of values in [-1, 1). Each float32 add
@@ -23,7 +23,7 @@ interface Case {
   pad: 'valid' | 'same';
 }
 
-// H/W of 1, 7, 13, 28 and uneven; Cin/Cout of 1, 3, 4, 5, 8, 32; 1x1, 2x2, 3x3, 5x5 kernels;
+// H/W of 1, 7, 13, 28 and uneven; Cin/Cout of 1, 3, 4, 5, 8, 12, 32, 36, 40; 1x1, 2x2, 3x3, 5x5 kernels;
 // strides 1 and 2; both paddings; batch <= 4 (tfjs's CPU backprop is slow).
 const cases: Case[] = [
   { x: [1, 7, 7, 1], f: [3, 3, 1, 1], s: 1, pad: 'valid' },
@@ -37,6 +37,11 @@ const cases: Case[] = [
   { x: [2, 6, 6, 3], f: [2, 2, 3, 1], s: 2, pad: 'same' },
   { x: [2, 7, 7, 5], f: [1, 1, 5, 32], s: 2, pad: 'valid' },
   { x: [1, 13, 13, 8], f: [5, 5, 8, 3], s: 1, pad: 'same' },
+  // The software adapter's large register blocks (16 pixels x up to 8 channel quads): 40 output
+  // channels fill one block of 32 and part of a second, 126 pixels end in a partial block; 36
+  // input channels do the same for the input gradient, at stride 2 (phases).
+  { x: [2, 9, 7, 8], f: [3, 3, 8, 40], s: 1, pad: 'same' },
+  { x: [1, 6, 5, 36], f: [2, 2, 36, 12], s: 2, pad: 'valid' },
 ];
 
 function tol(c: Case) {
@@ -49,13 +54,17 @@ function tol(c: Case) {
 // and by finite differences; 'im2col' (the hardware default, here with the matmul kernel's
 // shared-memory tiled variant as a hardware GPU runs it) against tfjs on a subset that still
 // covers strides, both paddings, 1x1 and 5x5 filters and odd channel counts, to keep the file fast.
+// 'direct' also runs with the register block a hardware GPU takes (8 x 16, setConv2dDirectBlock
+// 'small'), against tfjs, on the cases whose channels would take the large block here.
 const variants = [
-  { name: 'direct', conv: 'direct', matmul: 'auto', fd: true, cases },
-  { name: 'im2col + tiled matmul', conv: 'im2col', matmul: 'tiled', fd: false, cases: [0, 2, 3, 6, 8, 9].map((i) => cases[i]) },
+  { name: 'direct', conv: 'direct', block: 'auto', matmul: 'auto', fd: true, cases },
+  { name: 'direct, hardware block', conv: 'direct', block: 'small', matmul: 'auto', fd: false, cases: [2, 3, 7, 9, 11, 12].map((i) => cases[i]) },
+  { name: 'im2col + tiled matmul', conv: 'im2col', block: 'auto', matmul: 'tiled', fd: false, cases: [0, 2, 3, 6, 8, 9].map((i) => cases[i]) },
 ] as const;
 
 afterAll(() => {
   setConv2dVariant('auto');
+  setConv2dDirectBlock('auto');
   setMatMulVariant('auto');
 });
 
@@ -63,6 +72,7 @@ for (const v of variants) {
   describe(`conv2d (${v.name}) vs tfjs${v.fd ? ' and finite differences' : ''}`, () => {
     const use = () => {
       setConv2dVariant(v.conv);
+      setConv2dDirectBlock(v.block);
       setMatMulVariant(v.matmul);
     };
     for (const c of v.cases) {
@@ -156,6 +166,33 @@ describe('conv2d filter gradient (split-K)', () => {
     expect(da.some((v) => v !== 0), 'a non-trivial result').toBe(true);
     expect(Array.from(da)).toEqual(Array.from(db));
     for (const t of [x, dy, a, b]) t.dispose();
+    setConv2dVariant('auto');
+  });
+});
+
+describe('conv2d gradients only where they are needed', () => {
+  it('skips the input gradient of a first layer, and the filter and bias gradients are unchanged', async () => {
+    // A first layer's input (the images) leads to no trainable weight: its input gradient, a
+    // launch as costly as the forward pass, must not run. Filter and bias gradients (computed in
+    // one launch, the bias as one more filter row) must equal those of the full gradient.
+    setConv2dVariant('direct'); // the launches' names below are the direct kernels'
+    const x = ws.tensor(seeded([2, 9, 9, 3], 31), [2, 9, 9, 3]);
+    const w = ws.tensor(seeded([3, 3, 3, 8], 32), [3, 3, 3, 8]);
+    const b = ws.tensor(seeded([8], 33), [8]);
+    const loss = (xx: ws.Tensor, ww: ws.Tensor, bb: ws.Tensor) =>
+      ws.sum(ws.square(ws.fusedConv2d({ x: xx, filter: ww, strides: 1, pad: 'same', bias: bb, activation: 'relu' })));
+    ws.backend().startProfile();
+    const [dw, db] = ws.grads((ww, bb) => loss(x, ww, bb))([w, b]);
+    const some = (await ws.backend().stopProfile()).map((l) => l.name);
+    ws.backend().startProfile();
+    const [dxAll, dwAll, dbAll] = ws.grads(loss)([x, w, b]);
+    const all = (await ws.backend().stopProfile()).map((l) => l.name);
+    expect(some.filter((n) => n === 'conv2d_input_grad.main'), 'input-gradient launches').toEqual([]);
+    expect(all.filter((n) => n === 'conv2d_input_grad.main'), 'the full gradient has one').toEqual(['conv2d_input_grad.main']);
+    expect(Array.from(await dw.data())).toEqual(Array.from(await dwAll.data()));
+    expect(Array.from(await db.data())).toEqual(Array.from(await dbAll.data()));
+    expect(dxAll.shape).toEqual([2, 9, 9, 3]);
+    ws.dispose([x, w, b, dw, db, dxAll, dwAll, dbAll]);
     setConv2dVariant('auto');
   });
 });

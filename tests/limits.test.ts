@@ -66,35 +66,42 @@ describe(`launches past ${LIMIT} invocations are folded into a 2-D grid`, () => 
     ws.dispose([tx, out]);
   });
 
-  it('max-pool forward and backward on [1, 1, 40, 110000], 1x2 windows overlapping (stride 1)', async () => {
-    // 4.4M inputs and 4.29M outputs, so both the forward and the backward launch fold; with
-    // stride 1 every interior input sits in two windows.
-    const W = 40;
-    const C = 110_000;
-    const OW = W - 1;
-    const x = Float32Array.from({ length: W * C }, (_, i) => (i * 7919) % 10007);
-    const dy = Float32Array.from({ length: OW * C }, (_, i) => (i % 101) - 50);
-    const tx = ws.tensor(x, [1, 1, W, C]);
-    const tdy = ws.tensor(dy, [1, 1, OW, C]);
+  it(`max-pool forward and backward on [1, 1, ${N}, 1], 1x2 windows overlapping (stride 1)`, async () => {
+    // Each invocation takes 4 channels of one position, so a launch over one channel is one
+    // invocation per position: N + 1 inputs and N outputs fold both launches. With stride 1
+    // every interior input sits in two windows (the per-element `backward` entry point).
+    const W = N + 1;
+    const x = Float32Array.from({ length: W }, (_, i) => (i * 7919) % 10007);
+    const dy = Float32Array.from({ length: N }, (_, i) => (i % 101) - 50);
+    const tx = ws.tensor(x, [1, 1, W, 1]);
+    const tdy = ws.tensor(dy, [1, 1, N, 1]);
     const f = (v: ws.Tensor) => ws.maxPool(v, [1, 2], [1, 1], 'valid');
     const { out, launches } = await profiled(() => ({ y: f(tx), dx: ws.grad(f)(tx, tdy) }));
     expectFolded(launches, 'maxpool2d.forward');
     expectFolded(launches, 'maxpool2d.backward');
     // CPU: window w covers columns w and w + 1; the first wins ties (strict >).
-    const y = new Float32Array(OW * C);
-    const dx = new Float32Array(W * C);
-    for (let w = 0; w < OW; w++) {
-      for (let c = 0; c < C; c++) {
-        const i0 = w * C + c;
-        const i1 = i0 + C;
-        const win = x[i1] > x[i0] ? i1 : i0;
-        y[w * C + c] = x[win];
-        dx[win] += dy[w * C + c];
-      }
+    const y = new Float32Array(N);
+    const dx = new Float32Array(W);
+    for (let w = 0; w < N; w++) {
+      const win = x[w + 1] > x[w] ? w + 1 : w;
+      y[w] = x[win];
+      dx[win] += dy[w];
     }
     await expectEqualValues(out.y, y, 'maxPool forward');
     await expectEqualValues(out.dx, dx, 'maxPool backward');
     ws.dispose([tx, tdy, out.y, out.dx]);
+  });
+
+  it(`max-pool backward by cells on [1, ${N}, 1, 1], 1x1 windows (stride >= filter)`, async () => {
+    // Windows that cannot overlap take the `backward_cells` entry point, one invocation per
+    // cell; a 1x1 window is its whole cell, so N cells fold the launch and dx = dy.
+    const dy = Float32Array.from({ length: N }, (_, i) => (i % 103) - 51);
+    const tx = ws.tensor(Float32Array.from({ length: N }, (_, i) => i % 17), [1, N, 1, 1]);
+    const tdy = ws.tensor(dy, [1, N, 1, 1]);
+    const { out, launches } = await profiled(() => ws.grad((v: ws.Tensor) => ws.maxPool(v, 1, 1, 'valid'))(tx, tdy));
+    expectFolded(launches, 'maxpool2d.backward_cells');
+    await expectEqualValues(out, dy, 'maxPool backward');
+    ws.dispose([tx, tdy, out]);
   });
 
   it('strided copy: transpose of [2100, 2100]', async () => {

@@ -34,6 +34,15 @@ describe('maxPool vs tfjs and finite differences', () => {
   cases.push({ shape: [2, 9, 11, 2], f: [2, 3], s: [1, 2], pad: 'same' });
   cases.push({ shape: [1, 10, 7, 2], f: [3, 2], s: [3, 1], pad: 'valid' });
   cases.push({ shape: [1, 9, 9, 2], f: 2, s: 3, pad: 'same' });
+  // Each invocation takes a quad of 4 channels: partial last quads (5, 6 channels), and
+  // non-overlapping windows (stride >= filter, one invocation per stride x stride cell) with
+  // padding on top ('same', 10 = 3 * 4 - 2: one padded row and column above and left), with
+  // uncovered trailing rows ('valid', 11 = 3 * 3 + 2) and with gaps between windows.
+  cases.push({ shape: [2, 9, 7, 5], f: 2, s: 2, pad: 'valid' });
+  cases.push({ shape: [2, 8, 9, 6], f: 3, s: 2, pad: 'same' });
+  cases.push({ shape: [2, 10, 10, 5], f: 4, s: 4, pad: 'same' });
+  cases.push({ shape: [2, 11, 11, 8], f: 3, s: 3, pad: 'valid' });
+  cases.push({ shape: [2, 11, 10, 4], f: [2, 3], s: [3, 3], pad: 'valid' });
 
   for (const c of cases) {
     it(`[${c.shape}] filter ${c.f} stride ${c.s} ${c.pad}`, async () => {

@@ -5,6 +5,7 @@
 import type { Tensor } from '../engine/tensor.js';
 import {
   conv2dBackpropFilter,
+  conv2dBackpropFilterBias,
   conv2dBackpropInput,
   conv2dForward,
   convGeometry,
@@ -75,10 +76,17 @@ const conv2dOp = defineOp(
     const y = conv2dForward(x, f, g, bias, relu);
     return {
       value: y,
-      backward: (dy: Tensor) => {
+      backward: (dy: Tensor, needs: readonly boolean[]) => {
         // relu's gradient: dy where the output is positive (tfjs takes the mask from y too).
         const d = relu ? binaryKernel('reluGrad', dy, y) : dy;
-        return [conv2dBackpropInput(d, f, g), conv2dBackpropFilter(x, d, g), bias ? reduceKernel('sum', d, [0, 1, 2]) : null];
+        // A first layer's input (the images) needs no gradient: its input-gradient kernel,
+        // as costly as the forward pass, is skipped.
+        const dx = needs[0] ? conv2dBackpropInput(d, f, g) : null;
+        if (bias && needs[1] && needs[2]) {
+          const { dw, db } = conv2dBackpropFilterBias(x, d, g);
+          return [dx, dw, db];
+        }
+        return [dx, needs[1] ? conv2dBackpropFilter(x, d, g) : null, bias && needs[2] ? reduceKernel('sum', d, [0, 1, 2]) : null];
       },
     };
   },

@@ -10,8 +10,12 @@ import { tidy } from '../engine/scope.js';
 import { backend } from '../engine/device.js';
 import { findNonFinite, NumericsError, type NumericsSite } from '../engine/numerics.js';
 
-/** Gradients for each input of an op (null where an input takes none, e.g. integer indices). */
-export type BackwardFn = (dy: Tensor) => (Tensor | null)[];
+/**
+ * Gradients for each input of an op (null where an input takes none, e.g. integer indices).
+ * `needs[k]` is false where input k leads to none of the tensors being differentiated (the
+ * images fed to a first conv layer, labels): a rule may return null there and skip the work.
+ */
+export type BackwardFn = (dy: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
 
 interface TapeNode {
   op: string;
@@ -225,6 +229,10 @@ export function gradientsOf(
     if (dy && (dy.shape.length !== value.shape.length || dy.shape.some((d, i) => d !== value.shape[i]))) {
       throw new Error(`gradient: dy has shape [${dy.shape.join(', ')}] but f returned shape [${value.shape.join(', ')}]`);
     }
+    // The tensors that depend on some x (the tape is in forward order, so one pass finds them
+    // all): only their gradients are computed and passed on.
+    const wanted = new Set(xs.map((x) => x.id));
+    for (const node of myTape) if (node.inputs.some((t) => wanted.has(t.id))) wanted.add(node.output.id);
     const grads = new Map<number, Tensor>();
     grads.set(value.id, dy ?? ones(value.shape));
     noGradDepth++;
@@ -232,17 +240,18 @@ export function gradientsOf(
       for (let i = myTape.length - 1; i >= 0; i--) {
         const node = myTape[i];
         const g = grads.get(node.output.id);
-        if (!g) continue;
+        if (!g || !wanted.has(node.output.id)) continue;
+        const needs = node.inputs.map((t) => wanted.has(t.id));
         backwardOf = node.op;
         let gin: (Tensor | null)[];
         try {
-          gin = node.backward(g);
+          gin = node.backward(g, needs);
         } finally {
           backwardOf = null;
         }
         node.inputs.forEach((inp, k) => {
           const gi = gin[k];
-          if (!gi) return;
+          if (!gi || !needs[k]) return;
           if (gi.shape.length !== inp.shape.length || gi.shape.some((d, j) => d !== inp.shape[j])) {
             throw new Error(`internal: gradient of ${node.op} input ${k} has shape [${gi.shape}] for input [${inp.shape}]`);
           }

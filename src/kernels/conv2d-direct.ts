@@ -9,20 +9,49 @@ import { backend } from '../engine/device.js';
 import { Uniforms } from '../engine/uniforms.js';
 import { empty, type Tensor } from '../engine/tensor.js';
 import { reduceKernel } from './reduce.js';
+import { sliceKernel } from './strided-copy.js';
 import { grid1d } from './grid.js';
 import type { ConvGeometry } from './conv2d-geometry.js';
 
 const WG = 64;
-/** Output pixels (forward, input gradient) or filter rows (filter gradient) per invocation. */
-const BLOCK = 8;
 
 /**
- * Groups of 4 channels per invocation (the shaders' CG override): 4 when the channel count
- * allows it, so that each invocation does 8 x 16 multiply-adds per pair of reads; fewer for
- * narrow layers, whose blocks would otherwise be mostly padding.
+ * The register block of one invocation: `px` output pixels (forward, input gradient) or filter
+ * rows (filter gradient) by up to `cgMax` groups of 4 channels. On SwiftShader every storage
+ * read is a gather of four scalar loads behind branches, tens of cycles, so big blocks (fewer
+ * reads per multiply-add) pay: 16 x 32 ran the seed's second conv 1.3x (forward) and 1.4x (input
+ * gradient) faster than 8 x 16. A hardware GPU keeps 8 x 16, whose 32 vec4 accumulators stay in
+ * its registers.
  */
-export function channelGroups(channels: number): 1 | 2 | 4 {
+export type DirectBlock = { px: 8 | 16; cgMax: 4 | 8 };
+const SMALL: DirectBlock = { px: 8, cgMax: 4 };
+const LARGE: DirectBlock = { px: 16, cgMax: 8 };
+let blockChoice: 'auto' | 'small' | 'large' = 'auto';
+
+/** Forces the block size (tests cover both on any adapter); returns the previous setting. */
+export function setConv2dDirectBlock(b: 'auto' | 'small' | 'large'): 'auto' | 'small' | 'large' {
+  if (b !== 'auto' && b !== 'small' && b !== 'large') {
+    throw new Error(`setConv2dDirectBlock: expected 'auto', 'small' or 'large', got '${String(b)}'`);
+  }
+  const prev = blockChoice;
+  blockChoice = b;
+  return prev;
+}
+
+/** The block the next launch will use: large on software adapters, small on hardware ones. */
+export function directBlock(): DirectBlock {
+  if (blockChoice !== 'auto') return blockChoice === 'large' ? LARGE : SMALL;
+  return backend().software ? LARGE : SMALL;
+}
+
+/**
+ * Groups of 4 channels per invocation (the shaders' CG override): as many as the block allows
+ * when the channel count fills them, fewer for narrow layers, whose blocks would otherwise be
+ * mostly padding.
+ */
+export function channelGroups(channels: number, cgMax: 4 | 8 = 4): 1 | 2 | 4 | 8 {
   const quads = Math.ceil(channels / 4);
+  if (cgMax === 8 && (quads % 8 === 0 || quads > 8)) return 8;
   if (quads % 4 === 0 || quads > 4) return 4;
   return quads % 2 === 0 || quads > 2 ? 2 : 1;
 }
@@ -39,13 +68,19 @@ export function conv2dForwardDirect(x: Tensor, filter: Tensor, g: ConvGeometry, 
   const y = empty([g.n, g.oh, g.ow, g.cout]);
   const m = g.n * g.oh * g.ow;
   if (y.size === 0) return y;
-  const cg = channelGroups(g.cout);
+  const quad = g.cin % 4 === 0;
+  // The scalar K loop (cin % 4 != 0) gained nothing from the large block (measured on conv1).
+  const { px, cgMax } = quad ? directBlock() : SMALL;
+  const cg = channelGroups(g.cout, cgMax);
+  // Two input quads per step doubles the loop body: it paid with 8 x 16 blocks (1.3x) but cost
+  // 1.35x with 16 x 32 ones, whose body then outgrows the CPU's instruction cache.
+  const pair = g.cin % 8 === 0 && px * cg <= 32;
   const coBlocks = Math.ceil(g.cout / (4 * cg));
-  const invocations = coBlocks * Math.ceil(m / BLOCK);
+  const invocations = coBlocks * Math.ceil(m / px);
   backend().dispatch({
     shader: 'conv2d_forward',
     entry: 'main',
-    constants: { CG: cg, QUAD: g.cin % 4 === 0 ? 1 : 0, PAIR: g.cin % 8 === 0 ? 1 : 0, HAS_BIAS: bias ? 1 : 0, RELU: relu ? 1 : 0 },
+    constants: { PX: px, CG: cg, QUAD: quad ? 1 : 0, PAIR: pair ? 1 : 0, HAS_BIAS: bias ? 1 : 0, RELU: relu ? 1 : 0 },
     uniforms: common(g).u32(m, coBlocks, invocations).bytes(),
     // Without a bias the filter stands in at binding 3: layout 'auto' keeps every binding the
     // shader names, and HAS_BIAS = false never reads it.
@@ -61,16 +96,19 @@ export function conv2dForwardDirect(x: Tensor, filter: Tensor, g: ConvGeometry, 
 export function conv2dInputGradDirect(dy: Tensor, filter: Tensor, g: ConvGeometry): Tensor {
   const dx = empty([g.n, g.h, g.w, g.cin]);
   if (dx.size === 0) return dx;
-  const cg = channelGroups(g.cin);
+  const quad = g.cout % 4 === 0;
+  const { px, cgMax } = quad ? directBlock() : SMALL;
+  const cg = channelGroups(g.cin, cgMax);
+  const pair = g.cout % 8 === 0 && px * cg <= 32; // as in the forward pass
   const ciBlocks = Math.ceil(g.cin / (4 * cg));
   const phaseH = Math.ceil(g.h / g.sh);
   const phaseW = Math.ceil(g.w / g.sw);
-  const blocksPerPhase = Math.ceil((g.n * phaseH * phaseW) / BLOCK);
+  const blocksPerPhase = Math.ceil((g.n * phaseH * phaseW) / px);
   const invocations = ciBlocks * blocksPerPhase * g.sh * g.sw;
   backend().dispatch({
     shader: 'conv2d_input_grad',
     entry: 'main',
-    constants: { CG: cg, QUAD: g.cout % 4 === 0 ? 1 : 0, PAIR: g.cout % 8 === 0 ? 1 : 0 },
+    constants: { PX: px, CG: cg, QUAD: quad ? 1 : 0, PAIR: pair ? 1 : 0 },
     uniforms: common(g).u32(ciBlocks, invocations, blocksPerPhase, phaseH, phaseW, 0, 0).bytes(),
     buffers: [dy.buffer, filter.buffer, dx.buffer],
     workgroups: grid1d(Math.ceil(invocations / WG)),
@@ -81,6 +119,15 @@ export function conv2dInputGradDirect(dy: Tensor, filter: Tensor, g: ConvGeometr
 }
 
 /**
+ * The filter gradient's block: 8 filter rows by up to 16 channels on every adapter. The large
+ * block measured no faster on SwiftShader (its time there goes to the multiply-adds, not to the
+ * reads: removing either read changed nothing), and it would multiply the split-K partial sums.
+ */
+function filterGradBlock(g: ConvGeometry): { rb: number; cg: number } {
+  return { rb: SMALL.px, cg: channelGroups(g.cout, SMALL.cgMax) };
+}
+
+/**
  * How many chunks the filter gradient's reduction over output pixels is cut into: enough
  * invocations to fill every core (about 4096, 64 workgroups), but chunks of at least 64 pixels
  * so that the partial sums stay small. A function of the shapes only, so that results repeat.
@@ -88,39 +135,61 @@ export function conv2dInputGradDirect(dy: Tensor, filter: Tensor, g: ConvGeometr
 export function filterGradSplits(g: ConvGeometry): number {
   const pixels = g.n * g.oh * g.ow;
   const rows = g.kh * g.kw * g.cin;
-  const blocks = Math.ceil(rows / BLOCK) * Math.ceil(g.cout / (4 * channelGroups(g.cout)));
+  const { rb, cg } = filterGradBlock(g);
+  const blocks = Math.ceil(rows / rb) * Math.ceil(g.cout / (4 * cg));
   return Math.max(1, Math.min(Math.ceil(4096 / blocks), Math.floor(pixels / 64)));
 }
 
-/** dw: split-K partial sums over output pixels, then a fixed-order sum of the slices. */
-export function conv2dFilterGradDirect(x: Tensor, dy: Tensor, g: ConvGeometry): Tensor {
+/**
+ * dw (and, given `withBias`, db = the sum of dy over pixels, as one more filter row whose x is
+ * 1: dy is read once for both): split-K partial sums over output pixels, then a fixed-order sum
+ * of the slices.
+ */
+export function conv2dFilterGradDirect(x: Tensor, dy: Tensor, g: ConvGeometry): Tensor;
+export function conv2dFilterGradDirect(x: Tensor, dy: Tensor, g: ConvGeometry, withBias: true): { dw: Tensor; db: Tensor };
+export function conv2dFilterGradDirect(x: Tensor, dy: Tensor, g: ConvGeometry, withBias = false): Tensor | { dw: Tensor; db: Tensor } {
   const rows = g.kh * g.kw * g.cin;
+  const outRows = rows + (withBias ? 1 : 0);
   const pixels = g.n * g.oh * g.ow;
   const splits = filterGradSplits(g);
   const chunk = Math.ceil(pixels / splits);
-  const cg = channelGroups(g.cout);
+  const { rb, cg } = filterGradBlock(g);
   const coBlocks = Math.ceil(g.cout / (4 * cg));
-  const rowBlocks = Math.ceil(rows / BLOCK);
+  const rowBlocks = Math.ceil(outRows / rb);
   const invocations = coBlocks * rowBlocks * splits;
   const padBottom = Math.max(0, (g.oh - 1) * g.sh + g.kh - g.h - g.pt);
   const padRight = Math.max(0, (g.ow - 1) * g.sw + g.kw - g.w - g.pl);
   const padded = g.pt > 0 || g.pl > 0 || padBottom > 0 || padRight > 0;
-  const partial = empty(splits === 1 ? [g.kh, g.kw, g.cin, g.cout] : [splits, rows * g.cout]);
-  if (partial.size === 0) return partial;
-  backend().dispatch({
-    shader: 'conv2d_filter_grad',
-    entry: 'main',
-    constants: { CG: cg, PADDED: padded ? 1 : 0 },
-    uniforms: common(g).u32(rows, coBlocks, rowBlocks, pixels, chunk, invocations, 0).bytes(),
-    buffers: [x.buffer, dy.buffer, partial.buffer],
-    workgroups: grid1d(Math.ceil(invocations / WG)),
-    flops: 2 * macs(g),
-    bytes: 4 * (x.size + dy.size + partial.size),
-  });
-  if (splits === 1) return partial;
-  const summed = reduceKernel('sum', partial, [0]);
-  partial.dispose();
-  const dw = summed.viewAs([g.kh, g.kw, g.cin, g.cout]);
+  const partial = empty(splits === 1 ? [outRows, g.cout] : [splits, outRows * g.cout]);
+  if (partial.size > 0) {
+    backend().dispatch({
+      shader: 'conv2d_filter_grad',
+      entry: 'main',
+      // Two pixels per step only for small blocks (as the forward's PAIR).
+      constants: { RB: rb, CG: cg, PAIR: rb * cg <= 32 ? 1 : 0, PADDED: padded ? 1 : 0, HAS_BIAS: withBias ? 1 : 0 },
+      uniforms: common(g).u32(rows, coBlocks, rowBlocks, pixels, chunk, invocations, outRows).bytes(),
+      buffers: [x.buffer, dy.buffer, partial.buffer],
+      workgroups: grid1d(Math.ceil(invocations / WG)),
+      flops: 2 * macs(g) + (withBias ? pixels * g.cout : 0),
+      bytes: 4 * (x.size + dy.size + partial.size),
+    });
+  }
+  let summed = partial;
+  if (splits > 1 && partial.size > 0) {
+    summed = reduceKernel('sum', partial, [0]).viewAs([outRows, g.cout]);
+    partial.dispose();
+  }
+  if (!withBias) {
+    const dw = summed.viewAs([g.kh, g.kw, g.cin, g.cout]);
+    summed.dispose();
+    return dw;
+  }
+  const dw2 = sliceKernel(summed, [0, 0], [rows, g.cout]);
+  const db2 = sliceKernel(summed, [rows, 0], [1, g.cout]);
   summed.dispose();
-  return dw;
+  const dw = dw2.viewAs([g.kh, g.kw, g.cin, g.cout]);
+  const db = db2.viewAs([g.cout]);
+  dw2.dispose();
+  db2.dispose();
+  return { dw, db };
 }

@@ -69,12 +69,23 @@ export function poolGeometry(
   return { batch, inH, inW, channels, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft };
 }
 
+/** Channel quads: each invocation takes 4 consecutive channels (shaders/maxpool2d.wgsl). */
+const quadsOf = (g: PoolGeometry): number => Math.ceil(g.channels / 4);
+
+/** Cells of stride_h x stride_w positions that tile the (padded) input: backward_cells' grid. */
+function cellsOf(g: PoolGeometry): { cellsH: number; cellsW: number } {
+  return { cellsH: Math.ceil((g.inH + g.padTop) / g.strideH), cellsW: Math.ceil((g.inW + g.padLeft) / g.strideW) };
+}
+
 function uniforms(n: number, g: PoolGeometry): ArrayBuffer {
+  const { cellsH, cellsW } = cellsOf(g);
   return new Uniforms()
     .u32(n, g.batch, g.inH, g.inW, g.channels, g.outH, g.outW, g.filterH, g.filterW)
-    .u32(g.strideH, g.strideW, g.padTop, g.padLeft)
+    .u32(g.strideH, g.strideW, g.padTop, g.padLeft, quadsOf(g), cellsH, cellsW)
     .bytes();
 }
+
+const constants = (g: PoolGeometry) => ({ QUAD: g.channels % 4 === 0 ? 1 : 0 });
 
 /** Max-pools x [N, H, W, C]: returns y [N, OH, OW, C] and the flat index in x of each maximum. */
 export function maxPool2dKernel(x: Tensor, g: PoolGeometry): { y: Tensor; argmax: Tensor } {
@@ -82,33 +93,43 @@ export function maxPool2dKernel(x: Tensor, g: PoolGeometry): { y: Tensor; argmax
   const outShape = [g.batch, g.outH, g.outW, g.channels];
   const y = empty(outShape);
   const argmax = empty(outShape, 'int32');
-  const n = y.size;
+  if (y.size === 0) return { y, argmax };
+  const n = g.batch * g.outH * g.outW * quadsOf(g);
   backend().dispatch({
     shader: 'maxpool2d',
     entry: 'forward',
+    constants: constants(g),
     uniforms: uniforms(n, g),
     buffers: [x.buffer, argmax.buffer, y.buffer],
     workgroups: cover(n),
-    flops: n * g.filterH * g.filterW,
-    bytes: 4 * (x.size + 2 * n),
+    flops: y.size * g.filterH * g.filterW,
+    bytes: 4 * (x.size + 2 * y.size),
   });
   return { y, argmax };
 }
 
-/** dx [N, H, W, C]: each element gets the dy of the windows whose argmax it is. */
+/**
+ * dx [N, H, W, C]: each element gets the dy of the windows whose argmax it is. Windows that
+ * cannot overlap (stride >= filter on both axes) take `backward_cells`, one invocation per
+ * stride x stride cell writing all of it; overlapping ones the per-element `backward`.
+ */
 export function maxPool2dBackwardKernel(dy: Tensor, argmax: Tensor, g: PoolGeometry): Tensor {
   const dx = empty([g.batch, g.inH, g.inW, g.channels]);
-  const n = dx.size;
+  if (dx.size === 0) return dx;
+  const cells = g.strideH >= g.filterH && g.strideW >= g.filterW;
+  const { cellsH, cellsW } = cellsOf(g);
+  const n = g.batch * quadsOf(g) * (cells ? cellsH * cellsW : g.inH * g.inW);
   // Each input element visits about ceil(filter / stride) windows per axis.
   const visits = Math.ceil(g.filterH / g.strideH) * Math.ceil(g.filterW / g.strideW);
   backend().dispatch({
     shader: 'maxpool2d',
-    entry: 'backward',
+    entry: cells ? 'backward_cells' : 'backward',
+    constants: constants(g),
     uniforms: uniforms(n, g),
     buffers: [dy.buffer, argmax.buffer, dx.buffer],
     workgroups: cover(n),
-    flops: n * visits,
-    bytes: 4 * (n + 2 * dy.size),
+    flops: dx.size * visits,
+    bytes: 4 * (dx.size + 2 * dy.size),
   });
   return dx;
 }
