@@ -54,7 +54,7 @@ export async function inferenceSection(a: BenchArgs): Promise<InferenceResult> {
     const t0 = performance.now();
     let batches = 0;
     while (batches < wanted) {
-      for (let g = 0; g < 4 && batches < wanted; g++, batches++) parts.push(keep(net.predict(fromArray(inputs[batches % 2], [BATCH, 28, 28, 1]))));
+      for (let g = 0; g < 4 && batches < wanted; g++, batches++) parts.push(keep(tidy(() => net.predict(fromArray(inputs[batches % 2], [BATCH, 28, 28, 1])))));
       await b.sync();
       if (performance.now() - t0 > a.inferenceBudgetS * 1000) break;
     }

@@ -190,3 +190,20 @@ describe('device loss in the middle of training', () => {
     expect([ws.memory().numTensors, ws.memory().numBytes]).toEqual([before.numTensors, before.numBytes]);
   });
 });
+
+describe('memory() after a device is replaced', () => {
+  it('counts only the current device: tensors left on the old one are not in the new pool', async () => {
+    await ws.ready();
+    const leftBehind = ws.zeros([1000]); // 4,000 bytes on the device about to be replaced
+    await ws.ready({ fresh: true });
+    const t = ws.ones([10]);
+    await ws.backend().sync();
+    const m = ws.memory();
+    expect(m.numTensors).toBe(1);
+    expect(m.numBytes).toBe(40);
+    expect(m.inUseBytes).toBe(m.numBytes);
+    t.dispose();
+    leftBehind.dispose(); // freeing a tensor of a replaced device is safe and changes nothing here
+    expect(ws.memory().numTensors).toBe(0);
+  });
+});

@@ -118,21 +118,34 @@ function normal(v: unknown): unknown {
 export function expect(actual: unknown, note?: string) {
   const m = matchers(actual, note, false) as ReturnType<typeof matchers> & {
     not: ReturnType<typeof matchers>;
-    rejects: { toThrow(want?: unknown): Promise<void> };
+    rejects: Record<string, (...args: unknown[]) => Promise<void>>;
+    resolves: Record<string, (...args: unknown[]) => Promise<void>>;
   };
   m.not = matchers(actual, note, true);
-  m.rejects = {
-    async toThrow(want?: unknown) {
+  // expect(promise).resolves.<matcher>(...): the matcher applies to the resolved value.
+  m.resolves = new Proxy({} as Record<string, (...args: unknown[]) => Promise<void>>, {
+    get: (_, name: string) => async (...args: unknown[]) =>
+      (matchers(await actual, note, false) as unknown as Record<string, (...a: unknown[]) => void>)[name](...args),
+  });
+  // expect(promise).rejects.<matcher>(...): the matcher applies to the rejection reason, except
+  // toThrow, which matches the reason as an error (as vitest does).
+  m.rejects = new Proxy({} as Record<string, (...args: unknown[]) => Promise<void>>, {
+    get: (_, name: string) => async (...args: unknown[]) => {
+      let reason: unknown;
       try {
         await actual;
       } catch (e) {
-        return matchers(() => {
-          throw e;
-        }, note, false).toThrow(want);
+        reason = e ?? new Error('rejected');
       }
-      fail('expected the promise to reject', note);
+      if (reason === undefined) fail('expected the promise to reject', note);
+      if (name === 'toThrow') {
+        return matchers(() => {
+          throw reason;
+        }, note, false).toThrow(args[0]);
+      }
+      return (matchers(reason, note, false) as unknown as Record<string, (...a: unknown[]) => void>)[name](...args);
     },
-  };
+  });
   return m;
 }
 expect.fail = (msg: string): never => fail(msg);

@@ -18,10 +18,18 @@ export class Storage {
 }
 
 let nextId = 0;
-const live = { tensors: 0, bytes: 0 };
+/** Live tensors and their bytes, per device: tensors of a device since lost or shut down are
+ * not on the current one, and must not count against its buffers (memory()). */
+const liveByOwner = new WeakMap<Backend, { tensors: number; bytes: number }>();
+function liveOf(owner: Backend): { tensors: number; bytes: number } {
+  let l = liveByOwner.get(owner);
+  if (!l) liveByOwner.set(owner, (l = { tensors: 0, bytes: 0 }));
+  return l;
+}
 
-export function liveStats(): { tensors: number; bytes: number } {
-  return { ...live };
+/** Tensors not yet disposed on `owner`'s device (default: the current one) and their bytes. */
+export function liveStats(owner: Backend = backend()): { tensors: number; bytes: number } {
+  return { ...liveOf(owner) };
 }
 
 export function sizeOf(shape: Shape): number {
@@ -55,6 +63,7 @@ export class Tensor {
   ) {
     this.size = sizeOf(shape);
     this.storage_ = storage;
+    const live = liveOf(storage.owner);
     live.tensors++;
     if (storage.refs === 1) live.bytes += storage.bytes;
     if (register) track(this);
@@ -130,6 +139,7 @@ export class Tensor {
     const s = this.storage_;
     if (!s) return;
     this.storage_ = null;
+    const live = liveOf(s.owner);
     live.tensors--;
     if (--s.refs === 0) {
       live.bytes -= s.bytes;
@@ -190,7 +200,7 @@ export class Variable extends Tensor {
     s.refs++;
     const old = this.storage;
     if (--old.refs === 0) {
-      live.bytes -= old.bytes;
+      liveOf(old.owner).bytes -= old.bytes;
       old.owner.releaseBuffer(old.buffer);
     }
     this.storage_ = s;
