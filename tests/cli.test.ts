@@ -4,33 +4,12 @@
  * forms of --checkpoint, and one-line errors.
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
-import { loadBundledDigits } from '../src/siamese/data/node-loaders.js';
-import { indicesByClass, subset } from '../src/siamese/data/image-set.js';
 import { encodeIdxU8 } from '../src/siamese/data/idx.js';
-
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(TSX, ['src/cli/main.ts', ...args], { timeout: 240_000, env: { ...process.env, FORCE_COLOR: '0' } }, (err, stdout, stderr) => {
-      const code = (err as { code?: unknown } | null)?.code;
-      resolve({ code: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** stderr must be exactly one line naming the problem. */
-function oneLine(stderr: string): string {
-  const lines = stderr.trim().split('\n');
-  expect(lines, stderr).toHaveLength(1);
-  return lines[0];
-}
+import { oneLine, runCli as run, writeIdxDigits } from './helpers/cli.js';
 
 let dir: string;
 let data: string;
@@ -38,17 +17,8 @@ let data: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'siamese-cli-'));
   data = join(dir, 'digits');
-  mkdirSync(data);
   // 12 training and 6 test images per class, from the bundled digits, as IDX (gzipped).
-  const all = loadBundledDigits();
-  const byClass = indicesByClass(all);
-  const write = (name: string, take: (idx: Int32Array) => number[]) => {
-    const s = subset(all, byClass.flatMap((idx) => take(idx)));
-    writeFileSync(join(data, `${name}-images-idx3-ubyte.gz`), gzipSync(encodeIdxU8([s.count, 28, 28], Array.from(s.images, (v) => Math.round(v * 255)))));
-    writeFileSync(join(data, `${name}-labels-idx1-ubyte.gz`), gzipSync(encodeIdxU8([s.count], s.labels)));
-  };
-  write('train', (idx) => Array.from(idx.subarray(0, 12)));
-  write('t10k', (idx) => Array.from(idx.subarray(100, 106)));
+  writeIdxDigits(data, { trainPerClass: 12, testPerClass: 6, gzip: true });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,24 +5,12 @@
  * --checkpoint does; bad bundle files fail with one line naming the file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { loadBundledDigits } from '../src/siamese/data/node-loaders.js';
-import { imageAt, indicesByClass, subset } from '../src/siamese/data/image-set.js';
-import { encodeIdxU8 } from '../src/siamese/data/idx.js';
-
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(TSX, ['src/cli/main.ts', ...args], { timeout: 240_000, env: { ...process.env, FORCE_COLOR: '0' } }, (err, stdout, stderr) => {
-      const code = (err as { code?: unknown } | null)?.code;
-      resolve({ code: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { imageAt, indicesByClass } from '../src/siamese/data/image-set.js';
+import { runCli as run, writeGrayPng, writeIdxDigits } from './helpers/cli.js';
 
 let dir: string;
 let data: string;
@@ -31,29 +19,15 @@ let ckpt: string;
 let png1: string;
 let png2: string;
 
-function writePng(file: string, gray: ArrayLike<number>): void {
-  const p = new PNG({ width: 28, height: 28 });
-  for (let i = 0; i < 784; i++) p.data.set([gray[i], gray[i], gray[i], 255], 4 * i);
-  writeFileSync(file, PNG.sync.write(p));
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'eval-bundle-cli-'));
   data = join(dir, 'digits');
-  mkdirSync(data);
-  const all = loadBundledDigits();
+  const all = writeIdxDigits(data, { trainPerClass: 12, testPerClass: 6 });
   const byClass = indicesByClass(all);
-  const write = (name: string, take: (idx: Int32Array) => number[]) => {
-    const s = subset(all, byClass.flatMap((idx) => take(idx)));
-    writeFileSync(join(data, `${name}-images-idx3-ubyte`), encodeIdxU8([s.count, 28, 28], Array.from(s.images, (v) => Math.round(v * 255))));
-    writeFileSync(join(data, `${name}-labels-idx1-ubyte`), encodeIdxU8([s.count], s.labels));
-  };
-  write('train', (idx) => Array.from(idx.subarray(0, 12)));
-  write('t10k', (idx) => Array.from(idx.subarray(100, 106)));
   png1 = join(dir, 'a.png');
   png2 = join(dir, 'b.png');
-  writePng(png1, Array.from(imageAt(all, byClass[3][0]), (v) => Math.round(v * 255)));
-  writePng(png2, Array.from(imageAt(all, byClass[5][0]), (v) => Math.round(v * 255)));
+  writeGrayPng(png1, Array.from(imageAt(all, byClass[3][0]), (v) => Math.round(v * 255)));
+  writeGrayPng(png2, Array.from(imageAt(all, byClass[5][0]), (v) => Math.round(v * 255)));
   runDir = join(dir, 'run');
   const t = await run(['train', '--data', `idx:${data}`, '--epochs', '2', '--pairs-per-epoch', '32', '--batch-size', '16', '--test-pairs', '40', '--seed', '2', '--quiet', '--out', runDir]);
   if (t.code !== 0) throw new Error(`train failed: ${t.stderr}`);

@@ -5,7 +5,6 @@
  * input fails with one line and the documented exit code.
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,17 +14,9 @@ import { loadCheckpoint, saveCheckpoint } from '../src/siamese/node-checkpoint.j
 import { tfRef, seeded } from './helpers/reference.js';
 import { expectAllClose } from './helpers/allclose.js';
 import { fileHandler, ourPredict, tfjsPredict, tfjsSave } from './helpers/tfjs-io.js';
+import { oneLine, runCli } from './helpers/cli.js';
 
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(TSX, ['src/cli/main.ts', ...args], { timeout: 120_000, env: { ...process.env, FORCE_COLOR: '0' } }, (err, stdout, stderr) => {
-      const code = (err as { code?: unknown } | null)?.code;
-      resolve({ code: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args, { timeoutMs: 120_000 });
 
 let tf: typeof tfjs;
 let dir: string;
@@ -102,10 +93,6 @@ describe('siamese export / import', () => {
     writeFileSync(join(src, 'w.bin'), new Uint8Array(a.weightData as ArrayBuffer));
     writeFileSync(join(src, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, format: a.format, weightsManifest: [{ paths: ['w.bin'], weights: a.weightSpecs }] }));
     m.dispose();
-    const oneLine = (s: string) => {
-      expect(s.trim().split('\n'), s).toHaveLength(1);
-      return s.trim();
-    };
     const bad = await run(['import', src, '--out', join(dir, 'never')]);
     expect(bad.code).toBe(1);
     expect(oneLine(bad.stderr)).toMatch(/^siamese import: .*model\.json: layer 0 'probs' \(Dense\): option activation = "softmax" is not supported/);

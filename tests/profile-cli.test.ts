@@ -4,25 +4,10 @@
  * its results as without the flag.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { loadBundledDigits } from '../src/siamese/data/node-loaders.js';
-import { indicesByClass, subset } from '../src/siamese/data/image-set.js';
-import { encodeIdxU8 } from '../src/siamese/data/idx.js';
-
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(TSX, ['src/cli/main.ts', ...args], { timeout: 240_000, env: { ...process.env, FORCE_COLOR: '0' } }, (err, stdout, stderr) => {
-      const code = (err as { code?: unknown } | null)?.code;
-      resolve({ code: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { runCli as run, writeIdxDigits } from './helpers/cli.js';
 
 /** The table's rows as [kernel, calls, ms, % time, GFLOP/s, GB/s], after its column header. */
 function tableRows(stderr: string, header: RegExp): string[][] {
@@ -44,17 +29,8 @@ let data: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'siamese-profile-'));
   data = join(dir, 'digits');
-  mkdirSync(data);
-  // 8 training and 4 test images per class, from the bundled digits, as IDX.
-  const all = loadBundledDigits();
-  const byClass = indicesByClass(all);
-  const write = (name: string, take: (idx: Int32Array) => number[]) => {
-    const s = subset(all, byClass.flatMap((idx) => take(idx)));
-    writeFileSync(join(data, `${name}-images-idx3-ubyte.gz`), gzipSync(encodeIdxU8([s.count, 28, 28], Array.from(s.images, (v) => Math.round(v * 255)))));
-    writeFileSync(join(data, `${name}-labels-idx1-ubyte.gz`), gzipSync(encodeIdxU8([s.count], s.labels)));
-  };
-  write('train', (idx) => Array.from(idx.subarray(0, 8)));
-  write('t10k', (idx) => Array.from(idx.subarray(100, 104)));
+  // 8 training and 4 test images per class, from the bundled digits, as IDX (gzipped).
+  writeIdxDigits(data, { trainPerClass: 8, testPerClass: 4, gzip: true });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

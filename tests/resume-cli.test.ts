@@ -17,6 +17,7 @@ import { encodeIdxU8 } from '../src/siamese/data/idx.js';
 import { Random } from '../src/engine/random.js';
 import { Dense, Flatten, Sequential, saveModel } from '../src/nn/index.js';
 import { findTrainingCheckpoint, readTrainingCheckpoint } from '../src/siamese/node-training-checkpoint.js';
+import { oneLine } from './helpers/cli.js';
 
 interface Run {
   code: number | null;
@@ -44,13 +45,6 @@ async function until(what: string, ok: () => boolean, ms = 240_000): Promise<voi
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-/** stderr must be exactly one line. */
-function oneLine(stderr: string): string {
-  const lines = stderr.trim().split('\n');
-  expect(lines, stderr).toHaveLength(1);
-  return lines[0];
 }
 
 /** Every file under `dir` with its bytes, to show that a failed command changed nothing. */

@@ -3,26 +3,16 @@
  * saved checkpoint and a tiny IDX folder of real digits: outputs, files written, one-line errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
-import { loadBundledDigits } from '../src/siamese/data/node-loaders.js';
-import { imageAt, indicesByClass, subset } from '../src/siamese/data/image-set.js';
-import { encodeIdxU8 } from '../src/siamese/data/idx.js';
+import { imageAt, indicesByClass } from '../src/siamese/data/image-set.js';
 import { seedNetwork, SiameseModel } from '../src/siamese/model.js';
 import { saveCheckpoint } from '../src/siamese/node-checkpoint.js';
+import { runCli, writeGrayPng, writeIdxDigits } from './helpers/cli.js';
 
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(TSX, ['src/cli/main.ts', ...args], { timeout: 240_000 }, (err, stdout, stderr) => {
-      const code = (err as { code?: unknown } | null)?.code;
-      resolve({ code: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+// This file's commands get the environment unchanged (no FORCE_COLOR), as they always have.
+const run = (args: string[]) => runCli(args, { env: {} });
 
 let dir: string;
 let data: string;
@@ -30,33 +20,19 @@ let ckpt: string;
 let png1: string;
 let png2: string;
 
-function writePng(file: string, gray: ArrayLike<number>, side: number): void {
-  const p = new PNG({ width: side, height: side });
-  for (let i = 0; i < side * side; i++) p.data.set([gray[i], gray[i], gray[i], 255], 4 * i);
-  writeFileSync(file, PNG.sync.write(p));
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'toolkit-cli-'));
   data = join(dir, 'digits');
-  mkdirSync(data);
-  const all = loadBundledDigits();
+  const all = writeIdxDigits(data, { trainPerClass: 6, testPerClass: 8 });
   const byClass = indicesByClass(all);
-  const write = (name: string, take: (idx: Int32Array) => number[]) => {
-    const s = subset(all, byClass.flatMap((idx) => take(idx)));
-    writeFileSync(join(data, `${name}-images-idx3-ubyte`), encodeIdxU8([s.count, 28, 28], Array.from(s.images, (v) => Math.round(v * 255))));
-    writeFileSync(join(data, `${name}-labels-idx1-ubyte`), encodeIdxU8([s.count], s.labels));
-  };
-  write('train', (idx) => Array.from(idx.subarray(0, 6)));
-  write('t10k', (idx) => Array.from(idx.subarray(100, 108)));
   ckpt = join(dir, 'ckpt');
   const model = new SiameseModel(seedNetwork({ seed: 1 }), 'euclidean');
   await saveCheckpoint(model, ckpt, { margin: 1, threshold: 0.5, training: { data: `idx:${data}` } });
   model.base.dispose();
   png1 = join(dir, 'a.png');
   png2 = join(dir, 'b.png');
-  writePng(png1, Array.from(imageAt(all, byClass[3][0]), (v) => Math.round(v * 255)), 28);
-  writePng(png2, Array.from(imageAt(all, byClass[5][0]), (v) => Math.round(v * 255)), 28);
+  writeGrayPng(png1, Array.from(imageAt(all, byClass[3][0]), (v) => Math.round(v * 255)));
+  writeGrayPng(png2, Array.from(imageAt(all, byClass[5][0]), (v) => Math.round(v * 255)));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

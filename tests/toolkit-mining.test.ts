@@ -10,17 +10,8 @@ import { fromArray } from '../src/engine/tensor.js';
 import { makeImageSet } from '../src/siamese/data/image-set.js';
 import { Random } from '../src/engine/random.js';
 import type { TripletSet } from '../src/siamese/pairs.js';
+import { HAND_WORKED, sym } from './helpers/mining-matrix.js';
 
-/** Symmetric matrix from the upper triangle. */
-function sym(b: number, upper: Record<string, number>): number[] {
-  const m = new Array(b * b).fill(0);
-  for (const [k, v] of Object.entries(upper)) {
-    const [i, j] = k.split(',').map(Number);
-    m[i * b + j] = v;
-    m[j * b + i] = v;
-  }
-  return m;
-}
 const list = (t: TripletSet) => Array.from(t.anchor, (a, i) => [a, t.positive[i], t.negative[i]]);
 
 // Batch of 4, labels 0 0 1 1, margin 0.5:
@@ -29,8 +20,8 @@ const list = (t: TripletSet) => Array.from(t.anchor, (a, i) => [a, t.positive[i]
 // anchor 1: positive 0 (.5); negatives 2 (1.2), 3 (.6)
 // anchor 2: positive 3 (.4); negatives 0 (.3), 1 (1.2)
 // anchor 3: positive 2 (.4); negatives 0 (.95), 1 (.6)
-const L = [0, 0, 1, 1];
-const D = sym(4, { '0,1': 0.5, '0,2': 0.3, '0,3': 0.95, '1,2': 1.2, '1,3': 0.6, '2,3': 0.4 });
+const L = HAND_WORKED.labels;
+const D = HAND_WORKED.distances;
 
 describe('which triplets are chosen', () => {
   it('batch-hard: farthest positive, nearest negative, per anchor', () => {

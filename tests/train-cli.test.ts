@@ -4,24 +4,12 @@
  * the held-out classes and `eval` reading the folder again; and the one-line errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import { loadBundledDigits } from '../src/siamese/data/node-loaders.js';
 import { imageAt, indicesByClass } from '../src/siamese/data/image-set.js';
-
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(TSX, ['src/cli/main.ts', ...args], { timeout: 240_000, env: { ...process.env, FORCE_COLOR: '0' } }, (err, stdout, stderr) => {
-      const code = (err as { code?: unknown } | null)?.code;
-      resolve({ code: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { runCli as run, writeGrayPng } from './helpers/cli.js';
 
 let dir: string;
 let folder: string;
@@ -35,13 +23,7 @@ beforeAll(() => {
   for (let d = 0; d < 10; d++) {
     mkdirSync(join(folder, `digit-${d}`), { recursive: true });
     for (let i = 0; i < 10; i++) {
-      const p = new PNG({ width: 28, height: 28 });
-      const img = imageAt(all, byClass[d][i]);
-      for (let k = 0; k < 784; k++) {
-        const g = Math.round(img[k] * 255);
-        p.data.set([g, g, g, 255], 4 * k);
-      }
-      writeFileSync(join(folder, `digit-${d}`, `${i}.png`), PNG.sync.write(p));
+      writeGrayPng(join(folder, `digit-${d}`, `${i}.png`), Array.from(imageAt(all, byClass[d][i]), (v) => Math.round(v * 255)));
     }
   }
 });

@@ -18,17 +18,7 @@ import { gatherImages, makeImageSet } from '../src/siamese/data/image-set.js';
 import { Dense, Flatten, Sequential } from '../src/nn/index.js';
 import { SiameseModel, TripletModel } from '../src/siamese/model.js';
 import { Trainer } from '../src/siamese/trainer.js';
-
-/** Symmetric matrix from the upper triangle (as in toolkit-mining.test.ts). */
-function sym(b: number, upper: Record<string, number>): number[] {
-  const m = new Array(b * b).fill(0);
-  for (const [k, v] of Object.entries(upper)) {
-    const [i, j] = k.split(',').map(Number);
-    m[i * b + j] = v;
-    m[j * b + i] = v;
-  }
-  return m;
-}
+import { HAND_WORKED, sym } from './helpers/mining-matrix.js';
 
 async function scalar(t: Tensor): Promise<number> {
   return (await t.data())[0];
@@ -70,7 +60,7 @@ describe('batchMiningLoss on a hand-worked matrix', () => {
   //  batch-all  the same four and (0,1,3) .05                         → mean 2.05 / 5 = .41
   //  semi-hard  (0,1,3) .05, (1,0,3) .4, (3,2,1) .3                   → mean .75 / 3 = .25
   // Accuracy over the 8 valid triplets, d(a,p) < d(a,n): all but (0,1,2) and (2,3,0) → 6/8.
-  const D = sym(4, { '0,1': 0.5, '0,2': 0.3, '0,3': 0.95, '1,2': 1.2, '1,3': 0.6, '2,3': 0.4 });
+  const D = HAND_WORKED.distances;
   const want = { 'batch-hard': [0.5, 4], 'batch-all': [0.41, 5], 'semi-hard': [0.25, 3] } as const;
   for (const s of MINING_STRATEGIES) {
     it(`${s}: loss ${want[s][0]} over ${want[s][1]} triplets, accuracy 0.75`, async () => {

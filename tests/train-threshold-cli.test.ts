@@ -8,32 +8,19 @@
  *    calibrate` and `siamese search --gallery` made for the earlier weights.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ready } from '../src/engine/device.js';
 import { Random } from '../src/engine/random.js';
-import { loadBundledDigits, loadData } from '../src/siamese/data/node-loaders.js';
-import { indicesByClass, subset } from '../src/siamese/data/image-set.js';
-import { encodeIdxU8 } from '../src/siamese/data/idx.js';
+import { loadData } from '../src/siamese/data/node-loaders.js';
 import { pairDistances } from '../src/siamese/evaluate.js';
 import { loadCheckpoint } from '../src/siamese/node-checkpoint.js';
 import { seedPairs } from '../src/siamese/pairs.js';
 import { parseArgs } from '../src/cli/args.js';
 import { testPairsFor } from '../src/cli/eval.js';
 import { TRAIN_CALIBRATION_SEED } from '../src/cli/train-threshold.js';
-
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(TSX, ['src/cli/main.ts', ...args], { timeout: 240_000, env: { ...process.env, FORCE_COLOR: '0' } }, (err, stdout, stderr) => {
-      const code = (err as { code?: unknown } | null)?.code;
-      resolve({ code: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { runCli as run, writeIdxDigits } from './helpers/cli.js';
 
 /** Accuracy of "same when distance < t" counted on the CPU. */
 function accuracyAt(d: Float32Array, labels: Float32Array, t: number): number {
@@ -57,17 +44,8 @@ let data: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'train-threshold-'));
   data = join(dir, 'digits');
-  mkdirSync(data);
   // 12 training and 6 test images per class, from the bundled digits.
-  const all = loadBundledDigits();
-  const byClass = indicesByClass(all);
-  const write = (name: string, take: (idx: Int32Array) => number[]) => {
-    const s = subset(all, byClass.flatMap((idx) => take(idx)));
-    writeFileSync(join(data, `${name}-images-idx3-ubyte`), encodeIdxU8([s.count, 28, 28], Array.from(s.images, (v) => Math.round(v * 255))));
-    writeFileSync(join(data, `${name}-labels-idx1-ubyte`), encodeIdxU8([s.count], s.labels));
-  };
-  write('train', (idx) => Array.from(idx.subarray(0, 12)));
-  write('t10k', (idx) => Array.from(idx.subarray(100, 106)));
+  writeIdxDigits(data, { trainPerClass: 12, testPerClass: 6 });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
