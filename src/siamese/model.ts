@@ -58,17 +58,22 @@ function rows(e: Tensor, i: number, b: number): Tensor {
   return slice(e, [i * b, 0], [b, e.shape[1]]);
 }
 
-export class SiameseModel {
+/**
+ * What the Siamese and the triplet model share: one base network that every branch runs (one
+ * parameter set, not a copy), its embeddings, and the distance between them.
+ */
+abstract class SharedBaseModel {
   readonly distance: DistanceMetric;
 
   constructor(
-    /** The one network both branches share. */
+    /** The one network all branches share. */
     readonly base: Sequential,
-    distance: DistanceMetric = 'euclidean',
+    distance: DistanceMetric,
+    name: string,
   ) {
-    this.distance = checkMetric(distance, 'SiameseModel distance');
+    this.distance = checkMetric(distance, `${name} distance`);
     if (base.outputShape.length !== 1) {
-      throw new Error(`SiameseModel: the base network must output [batch, dim] embeddings, it outputs [batch, ${base.outputShape.join(', ')}]`);
+      throw new Error(`${name}: the base network must output [batch, dim] embeddings, it outputs [batch, ${base.outputShape.join(', ')}]`);
     }
   }
 
@@ -80,6 +85,12 @@ export class SiameseModel {
   /** Embeddings [B, D] of a batch of images. */
   embed(x: Tensor): Tensor {
     return this.base.apply(x);
+  }
+}
+
+export class SiameseModel extends SharedBaseModel {
+  constructor(base: Sequential, distance: DistanceMetric = 'euclidean') {
+    super(base, distance, 'SiameseModel');
   }
 
   /** Distances [B] between two batches of images, like Keras's two-input model. */
@@ -95,25 +106,9 @@ export class SiameseModel {
   }
 }
 
-export class TripletModel {
-  readonly distance: DistanceMetric;
-
-  constructor(
-    readonly base: Sequential,
-    distance: DistanceMetric = 'euclidean',
-  ) {
-    this.distance = checkMetric(distance, 'TripletModel distance');
-    if (base.outputShape.length !== 1) {
-      throw new Error(`TripletModel: the base network must output [batch, dim] embeddings, it outputs [batch, ${base.outputShape.join(', ')}]`);
-    }
-  }
-
-  get trainableWeights(): Variable[] {
-    return this.base.trainableWeights;
-  }
-
-  embed(x: Tensor): Tensor {
-    return this.base.apply(x);
+export class TripletModel extends SharedBaseModel {
+  constructor(base: Sequential, distance: DistanceMetric = 'euclidean') {
+    super(base, distance, 'TripletModel');
   }
 
   /**
