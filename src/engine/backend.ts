@@ -369,6 +369,18 @@ export class Backend {
     for (const list of this.uniformFree.values()) for (const b of list) b.destroy();
     this.uniformFree.clear();
     this.device.destroy();
-    void this.owner;
+    keepUntilExit(this.owner);
   }
+}
+
+/**
+ * Holds a destroyed backend's owner (dawn.node's instance) until the process exits. Dawn still
+ * delivers the device's lost callback and other events after destroy(); if the instance were
+ * garbage-collected first, Node would poll freed memory and crash at random (PLATFORM.md), as a
+ * test worker did at exit after shutdown() dropped the last reference. One instance per device
+ * ever made: a handful per process.
+ */
+function keepUntilExit(owner: unknown): void {
+  const g = globalThis as { __webgpuSiameseRetired?: unknown[] };
+  (g.__webgpuSiameseRetired ??= []).push(owner);
 }
