@@ -13,6 +13,7 @@ export { assertFinite, assertFiniteValues, findNonFinite, NumericsError, type Nu
 export { Tensor, Variable, type Shape, type DType } from './engine/tensor.js';
 export { tidy, keep, dispose } from './engine/scope.js';
 export { memory, resetPeakMemory, type MemoryInfo } from './engine/memory.js';
+export { setKernelTuning, kernelTuning, type KernelTuning } from './engine/tuning.js';
 export { Random } from './engine/random.js';
 export * from './autograd/ops.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd/gradients.js';

@@ -1,10 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ws from '../src/index.js';
 import { checkOp } from './helpers/check-op.js';
 import { seeded } from './helpers/reference.js';
+import { expectAllClose } from './helpers/allclose.js';
 import { Random } from '../src/engine/random.js';
 import { conv2dBackpropFilter, convGeometry, setConv2dVariant } from '../src/kernels/conv2d.js';
 import { filterGradSplits, setConv2dDirectBlock } from '../src/kernels/conv2d-direct.js';
+import { setKernelTuning, type KernelTuning } from '../src/engine/tuning.js';
 import { setMatMulVariant } from '../src/kernels/matmul.js';
 
 // Tolerances. A conv output sums K = kh*kw*Cin products of values in [-1, 1). Each float32 add
@@ -62,7 +64,15 @@ const variants = [
   { name: 'im2col + tiled matmul', conv: 'im2col', block: 'auto', matmul: 'tiled', fd: false, cases: [0, 2, 3, 6, 8, 9].map((i) => cases[i]) },
 ] as const;
 
+// The kernels the engine picks for long runs (tests/helpers/setup.ts tunes the other files for
+// fast compiles): on a software adapter 'auto' is then the large block.
+let tuningBefore: KernelTuning;
+beforeAll(() => {
+  tuningBefore = setKernelTuning('throughput');
+});
+
 afterAll(() => {
+  setKernelTuning(tuningBefore);
   setConv2dVariant('auto');
   setConv2dDirectBlock('auto');
   setMatMulVariant('auto');
@@ -220,5 +230,34 @@ describe('conv2d errors', () => {
       /fusedConv2d: activation must be 'linear' or 'relu', got 'elu'/,
     );
     expect(() => setConv2dVariant('winograd' as any)).toThrow(/setConv2dVariant: expected 'auto', 'direct' or 'im2col'/);
+    expect(() => setKernelTuning('fastest' as any)).toThrow(`setKernelTuning: expected 'throughput' or 'fast-startup', got "fastest"`);
+  });
+
+  it('kernel tuning: throughput takes the large block on a software adapter, fast-startup the small one; same values', async () => {
+    setConv2dVariant('direct');
+    setConv2dDirectBlock('auto');
+    const x = ws.tensor(seeded([2, 9, 9, 32], 3), [2, 9, 9, 32]);
+    const f = ws.tensor(seeded([3, 3, 32, 40], 4), [3, 3, 32, 40]);
+    const run = async (t: KernelTuning) => {
+      const prev = setKernelTuning(t);
+      try {
+        const p = await ws.profile(() => ws.conv2d(x, f, 1, 'valid'));
+        const launch = p.kernels.find((k) => k.name === 'conv2d_forward.main')!;
+        const values = Array.from(await p.result.data());
+        p.result.dispose();
+        return { px: launch.pipelines[0].constants.PX, values };
+      } finally {
+        setKernelTuning(prev);
+      }
+    };
+    const fast = await run('fast-startup');
+    const throughput = await run('throughput');
+    expect(fast.px).toBe(8);
+    expect(throughput.px).toBe(ws.backend().software ? 16 : 8);
+    // The same sums in the same order over K; only the register block differs. A compiler may
+    // contract multiply-adds differently per variant: a few ulp of sums of 288 products.
+    expectAllClose(throughput.values, fast.values, { atol: 1e-5, rtol: 1e-5, what: 'large vs small block' });
+    x.dispose();
+    f.dispose();
   });
 });

@@ -10,6 +10,7 @@ import '../index.js';
 import { parseArgs, UsageError, USAGE, type Command } from './args.js';
 import { INTEROP_USAGE, isInteropCommand, parseInteropArgs, type ExportArgs, type ImportArgs } from './interop-args.js';
 import { shutdown } from '../engine/device.js';
+import { setKernelTuning } from '../engine/tuning.js';
 import { isToolkitArgs, isToolkitCommand, parseToolkitArgs, TOOLKIT_USAGE, type ToolkitArgs } from './toolkit-args.js';
 
 function oneLine(e: unknown): string {
@@ -30,6 +31,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    // Every command but a long `train` embeds or evaluates for seconds: kernels that compile
+    // fast serve it better than the fastest ones (src/engine/tuning.ts). train decides itself.
+    if (cmd.command !== 'train') setKernelTuning('fast-startup');
     // Each command's module loads only when it runs, so --help and usage errors are instant.
     if (cmd.command === 'train') await (await import('./train.js')).runTrain(cmd);
     else if (cmd.command === 'eval') await (await import('./eval.js')).runEval(cmd);

@@ -16,6 +16,7 @@
  */
 import { join } from 'node:path';
 import { ready } from '../engine/device.js';
+import { setKernelTuning } from '../engine/tuning.js';
 import { Adam } from '../nn/index.js';
 import { loadData } from '../siamese/data/node-loaders.js';
 import { seedNetwork, SiameseModel, TripletModel } from '../siamese/model.js';
@@ -36,6 +37,10 @@ import { checkSameData, dataFingerprint, InterruptWatch, loadResumedBase, prepar
 import { checkSeedNetworkInput, checkTrainClasses } from './train-data-checks.js';
 import { chooseTrainThreshold, fixedThreshold } from './train-threshold.js';
 import { saveCalibration } from '../siamese/toolkit/node-calibration.js';
+
+/** Steps from which a run compiles the throughput kernels: their extra ~16 s of compiling on
+ * SwiftShader is earned back after about 60 steps of 64 pairs (1.3x faster second conv). */
+export const LONG_RUN_STEPS = 200;
 
 export async function runTrain(cli: TrainArgs): Promise<void> {
   // --resume: the saved run's flags (checked against those given), read before the GPU starts.
@@ -79,6 +84,10 @@ export async function runTrain(cli: TrainArgs): Promise<void> {
         : { set: data.test, pairs: testPairs },
   });
   if (resume) restoreTrainer(resume, trainer, log);
+  // The fastest kernels take long to compile (src/engine/tuning.ts): worth it for a real run,
+  // not for a few steps. Decided on the whole run's length, so that a resumed run computes with
+  // the same kernels as the unbroken one would.
+  setKernelTuning(a.epochs * trainer.batchesPerEpoch >= LONG_RUN_STEPS ? 'throughput' : 'fast-startup');
   const sampler = mining
     ? `${mining.strategy} mining, ${mining.classesPerBatch} classes × ${mining.samplesPerClass} images per batch`
     : a.loss === 'triplet' ? 'random triplets' : `${a.sampler} sampler`;

@@ -6,6 +6,7 @@
  * does the tiling; see src/kernels/conv2d.ts for how a variant is picked.
  */
 import { backend } from '../engine/device.js';
+import { kernelTuning } from '../engine/tuning.js';
 import { Uniforms } from '../engine/uniforms.js';
 import { empty, type Tensor } from '../engine/tensor.js';
 import { reduceKernel } from './reduce.js';
@@ -38,10 +39,14 @@ export function setConv2dDirectBlock(b: 'auto' | 'small' | 'large'): 'auto' | 's
   return prev;
 }
 
-/** The block the next launch will use: large on software adapters, small on hardware ones. */
+/**
+ * The block the next launch will use: large on software adapters when the engine is tuned for
+ * throughput (src/engine/tuning.ts: the large block's pipelines take ~9x longer to compile),
+ * small otherwise and on hardware adapters.
+ */
 export function directBlock(): DirectBlock {
   if (blockChoice !== 'auto') return blockChoice === 'large' ? LARGE : SMALL;
-  return backend().software ? LARGE : SMALL;
+  return backend().software && kernelTuning() === 'throughput' ? LARGE : SMALL;
 }
 
 /**
