@@ -12,6 +12,7 @@ import { loadDigits } from './data/load-digits.js';
 import { classCounts, type DigitSet } from './data/digits-format.js';
 import { ComparePanel } from './draw/compare-panel.js';
 import { OneShotPanel } from './draw/one-shot-panel.js';
+import { BundlePanel } from './bundle/bundle-panel.js';
 import { TrainingPanel } from './train/training-panel.js';
 import { TrainingController } from './train/controller.js';
 import { samplePairs } from './train/sample-pairs.js';
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   );
   const compare = new ComparePanel(byId('compare-pads'), byId('compare-result'), noModelReason);
   const oneShot = new OneShotPanel(byId('one-shot'), byId('one-shot-result'), noModelReason);
+  const bundlePanel = new BundlePanel(byId('bundle'));
   let digits: DigitSet | null = null;
   let memoryPanel: MemoryPanel | null = null;
   const settings = pageSettings();
@@ -95,7 +97,14 @@ async function main(): Promise<void> {
   const profilePanel = new ProfilePanel(byId('profile'), () => controller.profileStep());
 
   const pads = (): Record<string, DrawPad> => {
-    const all: Record<string, DrawPad> = { 'compare-a': compare.a, 'compare-b': compare.b, 'one-shot-query': oneShot.query };
+    const all: Record<string, DrawPad> = {
+      'compare-a': compare.a,
+      'compare-b': compare.b,
+      'one-shot-query': oneShot.query,
+      'bundle-a': bundlePanel.a,
+      'bundle-b': bundlePanel.b,
+      'bundle-query': bundlePanel.query,
+    };
     oneShot.classes.forEach((c, i) => (all[`one-shot-${i}`] = c.pad));
     return all;
   };
@@ -113,6 +122,9 @@ async function main(): Promise<void> {
       evaluations: () => evaluations,
       compareVerdict: () => compare.last,
       oneShot: () => oneShot.last,
+      bundle: () => bundlePanel.info,
+      bundleVerdict: () => bundlePanel.lastVerdict,
+      bundleMatches: () => bundlePanel.lastMatches,
       longestStall: () => stalls.longest,
       memory: () => memoryPanel?.last ?? null,
       profile: () => (profilePanel.last ? { ...profilePanel.last, selected: profilePanel.selected } : null),
@@ -153,6 +165,7 @@ async function main(): Promise<void> {
     await showEngineCheck(state);
     gpu.onRestart = async () => {
       await controller.reset();
+      await bundlePanel.reload();
       await showEngineCheck(state);
     };
     await digitsLoaded;

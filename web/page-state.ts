@@ -12,6 +12,7 @@ import type { EvalReport, StepReport, Verdict } from './train/seams.js';
 import type { PageTrainingSettings } from './train/url-settings.js';
 import type { Ranked } from './draw/one-shot-panel.js';
 import type { ProfileView } from './gpu/profile-view.js';
+import type { BundleInfo, BundleMatchView, BundleVerdict } from './bundle/bundle-panel.js';
 
 /** One burst of training as the page saw it, with the engine's memory right after it. */
 export interface BurstRecord extends StepReport {
@@ -50,6 +51,12 @@ export interface PageState {
   compareVerdict: () => Verdict | null;
   /** The one-shot ranking shown now, nearest first. */
   oneShot: () => Ranked[];
+  /** The bundle loaded in "Use a shipped model" (null until one loads). */
+  bundle: () => BundleInfo | null;
+  /** The bundle's verdict on its two pads (null while a pad is empty or no bundle is loaded). */
+  bundleVerdict: () => BundleVerdict | null;
+  /** The bundle's gallery matches for its query pad, nearest first. */
+  bundleMatches: () => BundleMatchView[];
   /** The longest the page's main thread was blocked (ms) since training last started, as a
    * 50 ms timer saw it: how responsive the page stayed. */
   longestStall: () => number;

@@ -19,3 +19,6 @@ export { Raster, parseColor, type Rgb } from './report/raster.js';
 export { chartSvg, chartRaster, niceTicks, type ChartSpec, type Series } from './report/chart.js';
 export { lossChart, accuracyChart, type RunCurves } from './report/training-charts.js';
 export { drawPairGrid, pickPairs, type PairGridOptions } from './report/pair-grid.js';
+export { loadBundle, decodeBundle, SiameseBundle, BUNDLE_FORMAT, BUNDLE_VERSION, type BundleMatch, type BundleHead } from './toolkit/bundle.js';
+export { Verifier, type VerifyResult } from './toolkit/verifier.js';
+export { GalleryIndex, type SearchResult } from './toolkit/gallery.js';

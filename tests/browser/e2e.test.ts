@@ -16,7 +16,7 @@
  * docs/screenshot.png, which the README shows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -30,6 +30,14 @@ import type { StepReport, Verdict } from '../../web/train/seams.js';
 import { trainInNode } from './node-twin.js';
 import { centreOfMass, extent, mouseStroke, ONE, SIDE, touchStroke, ZERO } from './strokes.js';
 import { SHADERS } from '../../src/kernels/shaders.gen.js';
+import { loadBundle } from '../../src/siamese/toolkit/bundle.js';
+import { SEARCH_K } from '../../web/bundle/bundle-panel.js';
+import { CLASS_NAMES, GALLERY_PER_CLASS, writeTestBundle } from './bundle-fixture.js';
+
+/** The drawing pads of "Use a shipped model". */
+const BUNDLE_A = '#bundle-verify .pad-box:nth-child(1) canvas.pad';
+const BUNDLE_B = '#bundle-verify .pad-box:nth-child(2) canvas.pad';
+const BUNDLE_QUERY = '#bundle-search canvas.pad';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -177,6 +185,53 @@ describe('the page in headless Chromium with WebGPU', () => {
     expect(compare[1]).toMatch(/Press Start/);
   });
 
+  it('loads a bundle file, verifies and searches with it on this GPU, as the same file does in Node', async () => {
+    const dir = join(repo, 'runs', 'browser');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'digits.siamese');
+    const bytes = await writeTestBundle(join(repo, 'dist'), file);
+    const inNode = loadBundle(bytes, 'digits.siamese');
+    try {
+      // A damaged file first: the card names the file and the problem, and keeps no bundle.
+      const broken = join(dir, 'broken.siamese');
+      writeFileSync(broken, bytes.subarray(0, 100));
+      await (await page.$('input#bundle-file'))!.uploadFile(broken);
+      await page.waitForFunction(() => document.querySelector<HTMLElement>('#bundle-status')?.dataset.state === 'error', { timeout: 30_000 });
+      expect(await page.$eval('#bundle-status', (e) => e.textContent)).toMatch(/^Could not load the bundle: broken\.siamese: truncated/);
+      expect(await state(page, (s) => s.bundle())).toBeNull();
+
+      await (await page.$('input#bundle-file'))!.uploadFile(file);
+      await page.waitForFunction(() => window.siamesePage!.bundle() !== null, { timeout: 60_000 });
+      const info = (await state(page, (s) => s.bundle()))!;
+      expect(info).toMatchObject({ name: 'digits.siamese', bytes: bytes.byteLength, model: 'siamese', distance: 'euclidean', inputShape: [28, 28, 1], embeddingSize: 64, thresholdFrom: 'eer', galleryItems: 10 * GALLERY_PER_CLASS });
+      expect(info.distanceThreshold).toBe(inNode.distanceThreshold);
+      expect(await page.$eval('#bundle-status', (e) => e.textContent)).toContain(`"same" below distance ${inNode.distanceThreshold.toFixed(3)}, calibrated (eer)`);
+
+      // Verify: a "1" against a "0"; search: a "1". The page's images, judged by the same file in Node.
+      await mouseStroke(page, BUNDLE_A, ONE);
+      await touchStroke(page, BUNDLE_B, ZERO);
+      await mouseStroke(page, BUNDLE_QUERY, ONE);
+      await page.waitForFunction(() => window.siamesePage!.bundleVerdict() !== null && window.siamesePage!.bundleMatches().length > 0, { timeout: 60_000 });
+      const [a, b, q] = await state(page, (s) => [s.readPad('bundle-a'), s.readPad('bundle-b'), s.readPad('bundle-query')]);
+      const verdict = (await state(page, (s) => s.bundleVerdict()))!;
+      const expected = await inNode.verify(Float32Array.from(a!), Float32Array.from(b!));
+      // A forward pass of the same WGSL on two WebGPU implementations: float32 sums may be
+      // ordered differently (about 1e-6 relative each); seen here on SwiftShader: equal.
+      expectAllClose([verdict.distance], [expected.distance], { atol: 1e-6, rtol: 1e-5, what: 'verify distance, Chromium vs Node' });
+      expect(verdict.same).toBe(verdict.distance < inNode.distanceThreshold);
+      expect(await page.$eval('#bundle-verify-result', (e) => e.textContent)).toMatch(verdict.same ? /^Same/ : /^Different/);
+
+      const matches = await state(page, (s) => s.bundleMatches());
+      const [nodeMatches] = await inNode.search(Float32Array.from(q!), SEARCH_K);
+      expect(matches.map((m) => [m.rank, m.item, m.label, m.name])).toEqual(nodeMatches.map((m) => [m.rank, m.item, m.label, CLASS_NAMES[m.label]]));
+      expectAllClose(matches.map((m) => m.distance), nodeMatches.map((m) => m.distance), { atol: 1e-6, rtol: 1e-5, what: 'gallery distances, Chromium vs Node' });
+      const shown = await page.$$eval('#bundle-search-result li', (li) => li.map((e) => e.textContent));
+      expect(shown).toEqual(matches.map((m) => `"${m.name}" (gallery item ${m.item}): distance ${m.distance.toFixed(3)}`));
+    } finally {
+      inNode.dispose();
+    }
+  });
+
   it('reports a lost device and restarts on a fresh one', async () => {
     const [before, checks] = await state(page, (s) => [s.engineCheck, s.engineChecks] as const);
     await state(page, (s) => s.simulateDeviceLoss());
@@ -190,6 +245,9 @@ describe('the page in headless Chromium with WebGPU', () => {
     const vendor = await state(page, (s) => s.adapter!.vendor);
     expect(await page.$eval('#adapter', (e) => e.textContent)).toContain(vendor);
     expect(await state(page, (s) => s.status)).toBe('ready');
+    // The bundle loaded before the loss is put back on the new device, and judges again.
+    await page.waitForFunction(() => window.siamesePage!.bundle() !== null && window.siamesePage!.bundleVerdict() !== null, { timeout: 60_000 });
+    expect(await state(page, (s) => s.bundle()?.name)).toBe('digits.siamese');
   });
 
   it('tells a browser without WebGPU what it needs, and still loads the digits', async () => {
@@ -234,6 +292,7 @@ describe('training in the page, checked against the same run in Node', () => {
   let evaluations: EvalRecord[] = [];
   let compareSame: Verdict | null = null;
   let compareOther: Verdict | null = null;
+  let sameImages = false;
 
   beforeAll(async () => {
     tp = await openPage(undefined, TRAIN_QUERY);
@@ -265,6 +324,12 @@ describe('training in the page, checked against the same run in Node', () => {
     await mouseStroke(tp, 0, ONE);
     await mouseStroke(tp, 1, ONE);
     compareSame = await verdictNow();
+    // The premise of the verdict checked below: the two pads gave one image. They do when the
+    // page holds still under the pen; a layout that moved while training updates the page would
+    // shift a stroke (the page keeps its cards' heights fixed for that reason).
+    const padA = (await state(tp, (s) => s.readPad('compare-a')))!;
+    const padB = (await state(tp, (s) => s.readPad('compare-b')))!;
+    sameImages = padA.every((v, i) => v === padB[i]);
     // Then a "0" against the "1".
     await tp.click('#compare-pads .pad-box:nth-child(2) button');
     await touchStroke(tp, 1, ZERO);
@@ -365,6 +430,7 @@ describe('training in the page, checked against the same run in Node', () => {
   it('judges two drawings: one digit drawn twice is "Same", a "1" and a "0" lie far apart', async () => {
     // Both "1"s came out as the same 28×28 image, so the embeddings are equal and the distance
     // is the head's floor sqrt(1e-7) (up to rounding where a GPU treats batch rows differently).
+    expect(sameImages, 'both pads hold the same 28×28 image').toBe(true);
     expect(compareSame!.distance).toBeLessThan(1e-3);
     expect(compareSame!.same).toBe(true);
     // The drawings are judged at whatever step the run has reached by then (it depends on the

@@ -13,10 +13,11 @@ export interface Box {
   h: number;
 }
 
-/** The `index`-th drawing pad in page order (compare A, compare B, one-shot examples, query). */
-export async function padBox(p: Page, index: number): Promise<Box> {
-  const handle = (await p.$$('canvas.pad'))[index];
-  if (!handle) throw new Error(`the page has no drawing pad number ${index}`);
+/** A drawing pad: the `index`-th in page order (compare A, compare B, one-shot examples,
+ * query, ...) or the one a CSS selector finds. */
+export async function padBox(p: Page, index: number | string): Promise<Box> {
+  const handle = typeof index === 'number' ? (await p.$$('canvas.pad'))[index] : await p.$(index);
+  if (!handle) throw new Error(`the page has no drawing pad ${typeof index === 'number' ? `number ${index}` : index}`);
   await handle.scrollIntoView();
   const b = await handle.boundingBox();
   if (!b) throw new Error(`pad ${index} is not visible`);
@@ -33,7 +34,7 @@ export const ZERO: [number, number][] = Array.from({ length: 33 }, (_, i) => {
 });
 
 /** Draws one stroke with the mouse on pad `index`. */
-export async function mouseStroke(p: Page, index: number, stroke: [number, number][]): Promise<void> {
+export async function mouseStroke(p: Page, index: number | string, stroke: [number, number][]): Promise<void> {
   const b = await padBox(p, index);
   const at = ([fx, fy]: [number, number]): [number, number] => [b.x + b.w * fx, b.y + b.h * fy];
   await p.mouse.move(...at(stroke[0]));
@@ -43,7 +44,7 @@ export async function mouseStroke(p: Page, index: number, stroke: [number, numbe
 }
 
 /** Draws one stroke with a finger on pad `index`. */
-export async function touchStroke(p: Page, index: number, stroke: [number, number][]): Promise<void> {
+export async function touchStroke(p: Page, index: number | string, stroke: [number, number][]): Promise<void> {
   const b = await padBox(p, index);
   const at = ([fx, fy]: [number, number]): [number, number] => [b.x + b.w * fx, b.y + b.h * fy];
   await p.touchscreen.touchStart(...at(stroke[0]));
