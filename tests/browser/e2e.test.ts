@@ -227,6 +227,10 @@ describe('the page in headless Chromium with WebGPU', () => {
       expectAllClose(matches.map((m) => m.distance), nodeMatches.map((m) => m.distance), { atol: 1e-6, rtol: 1e-5, what: 'gallery distances, Chromium vs Node' });
       const shown = await page.$$eval('#bundle-search-result li', (li) => li.map((e) => e.textContent));
       expect(shown).toEqual(matches.map((m) => `"${m.name}" (gallery item ${m.item}): distance ${m.distance.toFixed(3)}`));
+      // A picture of the card in use, beside the page's screenshot (gitignored runs/ folder).
+      const card = join(dir, 'bundle-card.png');
+      await (await page.$('#bundle-card'))!.screenshot({ path: card as `${string}.png` });
+      expect(readFileSync(card).subarray(1, 4).toString()).toBe('PNG');
     } finally {
       inNode.dispose();
     }
