@@ -28,16 +28,26 @@
 // `backward` (stride < filter, overlapping windows): one invocation per (input position,
 // channel quad) sums dy over the windows that contain the position and whose argmax it is.
 //
+// With RELU_MASK (both backward entries), x was relu's output and the gradient leaving here is
+// also multiplied by relu's mask (x > 0), which is 1 exactly where the pooled maximum y > 0: a
+// position only receives dy from a window whose maximum it is. The mask is taken from y (the
+// output, 4x smaller than x for 2x2 windows), and the conv below skips its own relu-gradient
+// pass over the whole of x (src/autograd/relu-mask.ts). Multiplied, as that pass does, so the
+// values are the same to the bit.
+//
 // No atomics: each dx element is written by exactly one invocation, in a fixed order, so
 // results repeat exactly.
 // Bindings are shared by all entry points so that each binding keeps one type:
-// values = x (forward) or dy (backward); result = y (forward) or dx (backward).
+// values = x (forward) or dy (backward); result = y (forward) or dx (backward); pooled = y
+// (backward only; bound to dy when RELU_MASK is off).
 // Tiling: none; 64 invocations per workgroup, grid folded to 2-D (common/index.wgsl).
 //!include common/index.wgsl
 
 const WG: u32 = 64u;
 // channels % 4 == 0: every quad is whole, and the bounds tests on channels compile away.
 override QUAD: bool = true;
+// Backward: also apply relu's gradient mask, taken from the pooled maxima (see above).
+override RELU_MASK: bool = false;
 
 struct Uniforms {
   n: u32, // invocations
@@ -62,6 +72,7 @@ struct Uniforms {
 @group(0) @binding(1) var<storage, read> values: array<f32>;
 @group(0) @binding(2) var<storage, read_write> argmax: array<i32>;
 @group(0) @binding(3) var<storage, read_write> result: array<f32>;
+@group(0) @binding(4) var<storage, read> pooled: array<f32>;
 
 // Position (n, row, col) and channel c of invocation i over a [batch, rows, cols, quads] grid.
 // Remainders by multiply-subtract: one division each.
@@ -85,6 +96,15 @@ fn lanes(c: u32) -> vec4<u32> {
 
 fn load4(base: u32, l: vec4<u32>) -> vec4<f32> {
   return vec4<f32>(values[base + l.x], values[base + l.y], values[base + l.z], values[base + l.w]);
+}
+
+// dy of an output position times relu's mask there (1 where the pooled maximum is positive),
+// or dy itself without RELU_MASK.
+fn masked_dy(o: u32, l: vec4<u32>) -> vec4<f32> {
+  let g = load4(o, l);
+  if (!RELU_MASK) { return g; }
+  let y = vec4<f32>(pooled[o + l.x], pooled[o + l.y], pooled[o + l.z], pooled[o + l.w]);
+  return g * select(vec4<f32>(0.0), vec4<f32>(1.0), y > vec4<f32>(0.0));
 }
 
 fn store4(base: u32, c: u32, v: vec4<f32>) {
@@ -149,7 +169,7 @@ fn backward_cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   // The cell's window, if it has one: its dy and argmax (flat indices in x; -1 for none).
   let has_window = (p.row < u.out_h) & (p.col < u.out_w);
   let o = ((p.n * u.out_h + min(p.row, u.out_h - 1u)) * u.out_w + min(p.col, u.out_w - 1u)) * u.channels;
-  let g = load4(o, l) * select(0.0, 1.0, has_window);
+  let g = masked_dy(o, l) * select(0.0, 1.0, has_window);
   let won = select(vec4<i32>(-1), vec4<i32>(argmax[o + l.x], argmax[o + l.y], argmax[o + l.z], argmax[o + l.w]), has_window);
 
   let h0 = i32(p.row * u.stride_h) - i32(u.pad_top);
@@ -194,7 +214,7 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     for (var ow = ow_lo; ow < ow_hi; ow++) {
       let o = (row + ow) * u.channels;
       let won = vec4<i32>(argmax[o + l.x], argmax[o + l.y], argmax[o + l.z], argmax[o + l.w]);
-      acc += select(vec4<f32>(0.0), load4(o, l), won == me);
+      acc += select(vec4<f32>(0.0), masked_dy(o, l), won == me);
     }
   }
   store4(((p.n * u.in_h + p.row) * u.in_w + p.col) * u.channels, p.c, acc);

@@ -124,3 +124,49 @@ describe('maxPool backward is deterministic', () => {
     expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
   });
 });
+
+describe('maxPool after a relu conv applies relu\'s gradient mask itself (src/autograd/relu-mask.ts)', () => {
+  // y = fusedConv2d(x, w, relu) feeding the pool alone: the pool multiplies its dx by y > 0 (read
+  // from its output) and the conv skips its reluGrad pass. Fed also to a second consumer, y's
+  // gradient is a sum the conv masks itself, as without the shortcut. Both must agree to the
+  // bit (the same products, once each), and with tfjs.
+  for (const [f, s] of [[2, 2], [3, 1]] as const) {
+    it(`pool ${f} stride ${s}: gradients of x, w and bias as with the conv's own mask, and as tfjs`, async () => {
+      const x = ws.randomNormal([2, 9, 9, 4], 0, 1, 11);
+      const w = ws.randomNormal([3, 3, 4, 8], 0, 0.5, 12);
+      const b = ws.randomNormal([8], 0, 0.5, 13);
+      const dy = ws.randomNormal([2, ...(s === 2 ? [3, 3] : [5, 5]), 8], 0, 1, 14);
+      const conv = (xv: ws.Tensor, wv: ws.Tensor, bv: ws.Tensor) => ws.fusedConv2d({ x: xv, filter: wv, bias: bv, strides: 1, pad: 'valid', activation: 'relu' });
+      const pooled = (xv: ws.Tensor, wv: ws.Tensor, bv: ws.Tensor) => ws.mul(ws.maxPool(conv(xv, wv, bv), f, s, 'valid'), dy);
+      // The second consumer adds 0 · y: the same gradient values, reached through a sum.
+      const shared = (xv: ws.Tensor, wv: ws.Tensor, bv: ws.Tensor) => {
+        const y = conv(xv, wv, bv);
+        return ws.add(ws.sum(ws.mul(ws.maxPool(y, f, s, 'valid'), dy)), ws.mul(ws.sum(y), 0));
+      };
+      const run = async (fn: typeof pooled) => {
+        const p = await ws.profile(() => ws.grads((xv, wv, bv) => ws.sum(fn(xv, wv, bv)))([x, w, b]));
+        const values = await Promise.all(p.result.map((t) => t.data()));
+        p.result.forEach((t) => t.dispose());
+        return { values, reluGrads: p.launches.filter((l) => l.name === 'binary.main' && l.pipeline.constants.OP === 8).length };
+      };
+      const fused = await run(pooled);
+      const plain = await run(shared);
+      expect(fused.reluGrads, 'the conv ran no reluGrad pass').toBe(0);
+      expect(plain.reluGrads, 'with two consumers the conv masks the sum itself').toBe(1);
+      for (let i = 0; i < 3; i++) {
+        const a = Array.from(fused.values[i]);
+        const d = a.reduce((m, v, j) => Math.max(m, Math.abs(v - plain.values[i][j])), 0);
+        expect(d, `gradient ${i}: largest difference`).toBe(0);
+      }
+      const tf = await tfRef();
+      const [xs, wsv, bs, dys] = await Promise.all([x, w, b, dy].map((t) => t.data()));
+      const tdy = tf.tensor(dys, dy.shape as number[]);
+      const ref = tf.grads((xv: any, wv: any, bv: any) => tf.sum(tf.mul(tf.maxPool(tf.relu(tf.add(tf.conv2d(xv, wv, 1, 'valid'), bv)) as any, f, s, 'valid'), tdy)))(
+        [tf.tensor(xs, x.shape as number[]), tf.tensor(wsv, w.shape as number[]), tf.tensor(bs, b.shape as number[])],
+      );
+      // Sums of up to 9 · 8 · 3 · 3 products in another order than tfjs's: a few ulp of values near 10.
+      for (let i = 0; i < 3; i++) expectAllClose(fused.values[i], await ref[i].data(), { atol: 1e-4, rtol: 1e-4, what: `gradient ${i} vs tfjs` });
+      [x, w, b, dy].forEach((t) => t.dispose());
+    });
+  }
+});

@@ -2,6 +2,7 @@
  * conv2d and fusedConv2d (bias + relu in the forward kernel), with tfjs's names, argument
  * order and semantics: NHWC input, HWIO filter, 'valid' | 'same' padding.
  */
+import { isReluMasked, markReluOutput } from './relu-mask.js';
 import type { Tensor } from '../engine/tensor.js';
 import {
   conv2dBackpropFilter,
@@ -74,11 +75,13 @@ const conv2dOp = defineOp(
   'conv2d',
   (x: Tensor, f: Tensor, bias: Tensor | null, g: ConvGeometry, relu: boolean) => {
     const y = conv2dForward(x, f, g, bias, relu);
+    if (relu) markReluOutput(y);
     return {
       value: y,
       backward: (dy: Tensor, needs: readonly boolean[]) => {
-        // relu's gradient: dy where the output is positive (tfjs takes the mask from y too).
-        const d = relu ? binaryKernel('reluGrad', dy, y) : dy;
+        // relu's gradient: dy where the output is positive (tfjs takes the mask from y too),
+        // unless a max-pool after the layer already applied it (relu-mask.ts).
+        const d = relu && !isReluMasked(dy, y) ? binaryKernel('reluGrad', dy, y) : dy;
         // A first layer's input (the images) needs no gradient: its input-gradient kernel,
         // as costly as the forward pass, is skipped.
         const dx = needs[0] ? conv2dBackpropInput(d, f, g) : null;

@@ -2,6 +2,7 @@
 import type { Tensor } from '../engine/tensor.js';
 import { maxPool2dKernel, maxPool2dBackwardKernel, poolGeometry, type PoolPadding } from '../kernels/maxpool2d.js';
 import { defineOp } from './tape.js';
+import { isReluOutput, markReluMasked } from './relu-mask.js';
 
 const maxPoolOp = defineOp(
   'maxPool',
@@ -24,7 +25,10 @@ const maxPoolOp = defineOp(
       saved: [argmax],
       backward: (dy: Tensor) => {
         const dy4 = rank3 ? dy.viewAs([1, ...dy.shape]) : dy;
-        const dx = maxPool2dBackwardKernel(dy4, argmax, g);
+        // x came out of a relu: apply its gradient mask here, from y (relu-mask.ts).
+        const mask = !rank3 && isReluOutput(x) && !value.isDisposed;
+        const dx = maxPool2dBackwardKernel(dy4, argmax, g, mask ? value : null);
+        if (mask) markReluMasked(dx, x);
         if (rank3) {
           dy4.dispose();
           const dx3 = dx.viewAs(x.shape);

@@ -112,8 +112,10 @@ export function maxPool2dKernel(x: Tensor, g: PoolGeometry): { y: Tensor; argmax
  * dx [N, H, W, C]: each element gets the dy of the windows whose argmax it is. Windows that
  * cannot overlap (stride >= filter on both axes) take `backward_cells`, one invocation per
  * stride x stride cell writing all of it; overlapping ones the per-element `backward`.
+ * With `reluMaskFrom` (the forward output y, when x was a relu's output), dx is also
+ * multiplied by relu's mask x > 0, read as y > 0 at each window's maximum (maxpool2d.wgsl).
  */
-export function maxPool2dBackwardKernel(dy: Tensor, argmax: Tensor, g: PoolGeometry): Tensor {
+export function maxPool2dBackwardKernel(dy: Tensor, argmax: Tensor, g: PoolGeometry, reluMaskFrom: Tensor | null = null): Tensor {
   const dx = empty([g.batch, g.inH, g.inW, g.channels]);
   if (dx.size === 0) return dx;
   const cells = g.strideH >= g.filterH && g.strideW >= g.filterW;
@@ -124,12 +126,13 @@ export function maxPool2dBackwardKernel(dy: Tensor, argmax: Tensor, g: PoolGeome
   backend().dispatch({
     shader: 'maxpool2d',
     entry: cells ? 'backward_cells' : 'backward',
-    constants: constants(g),
+    constants: { ...constants(g), RELU_MASK: reluMaskFrom ? 1 : 0 },
     uniforms: uniforms(n, g),
-    buffers: [dy.buffer, argmax.buffer, dx.buffer],
+    // Without the mask, dy stands in at the pooled binding (RELU_MASK = false never reads it).
+    buffers: [dy.buffer, argmax.buffer, dx.buffer, (reluMaskFrom ?? dy).buffer],
     workgroups: cover(n),
     flops: dx.size * visits,
-    bytes: 4 * (dx.size + 2 * dy.size),
+    bytes: 4 * (dx.size + (reluMaskFrom ? 3 : 2) * dy.size),
   });
   return dx;
 }
