@@ -103,11 +103,13 @@ describe('siamese train: checkpoints, kill -9, Ctrl-C and --resume', () => {
     const k = start(['train', '--data', `idx:${data}`, ...TRAIN, '--checkpoint-every', '2', '--out', killed()]);
     const s = start(['train', '--data', `idx:${data}`, ...TRAIN.filter((f) => f !== '--quiet'), '--checkpoint-every', '0', '--out', stopped()]);
 
-    await until('the first checkpoint', () => existsSync(join(killed(), 'checkpoint', 'siamese.json')));
-    k.child.kill('SIGKILL');
-    // The "training:" line is printed just before the loop (and its signal handler) starts.
+    // The "training:" line is printed just before the loop (and its signal handler) starts:
+    // Ctrl-C at once, so that it lands in the first step (its kernels compile for seconds),
+    // whatever the speed of the steps after it (8-pair steps take a fraction of a second).
     await until('training to start', () => s.stderr().includes('\ntraining: '));
     s.child.kill('SIGINT');
+    await until('the first checkpoint', () => existsSync(join(killed(), 'checkpoint', 'siamese.json')));
+    k.child.kill('SIGKILL');
 
     const [kr, sr, rr] = await Promise.all([k.done, s.done, r]);
     expect(rr.code, rr.stderr).toBe(0);
