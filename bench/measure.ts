@@ -19,13 +19,16 @@ export interface KernelTiming {
 }
 
 /**
- * `launch` encodes one call (its outputs are freed by a tidy around it). One warm-up call builds
- * the pipelines, fills the buffer pool and estimates the time; then up to `maxRuns` calls, as
- * many as fit in `budgetMs` (at least one).
+ * `launch` encodes one call (its outputs are freed by a tidy around it). A warm-up call builds
+ * the pipelines and fills the buffer pool, a second estimates the time; then up to `maxRuns`
+ * calls, as many as fit in `budgetMs` (at least one).
  */
 export async function timeKernel(launch: () => void, maxRuns: number, budgetMs: number): Promise<KernelTiming> {
   const b = backend();
   const call = () => void tidy(() => launch());
+  // A first call compiles the pipelines (on SwiftShader up to ~10 s for the large conv
+  // blocks): it must not size the timed runs, or a 5 s budget would leave one sample.
+  call();
   await b.sync();
   const before = b.dispatchCount;
   const t0 = performance.now();
