@@ -3,7 +3,7 @@
  * draw-to-compare and one-shot. Each part lives in its own module; this file only connects them.
  */
 import { backend, ready } from './engine.js';
-import { byId, el } from './dom.js';
+import { byId, el, errorText } from './dom.js';
 import { GpuPanel, missingWebGpuReason } from './gpu/gpu-panel.js';
 import { MemoryPanel } from './gpu/memory-panel.js';
 import { ProfilePanel } from './gpu/profile-panel.js';
@@ -33,7 +33,7 @@ function pageSettings(): PageTrainingSettings {
   try {
     s = settingsFromQuery(location.search);
   } catch (e) {
-    problem = `${e instanceof Error ? e.message : String(e)}. Training with the defaults. `;
+    problem = `${errorText(e)}. Training with the defaults. `;
   }
   out.replaceChildren(problem ? el('span', { class: 'settings-error' }, problem) : '', `Settings: ${describeSettings(s)}.`);
   return s;
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
       training.grid.render(samplePairs(set, 12), 'sample pairs of the digits; held-out pairs with predictions appear once training starts');
     },
     (e: unknown) => {
-      byId('digits-info').textContent = `Could not load the digits: ${e instanceof Error ? e.message : String(e)}`;
+      byId('digits-info').textContent = `Could not load the digits: ${errorText(e)}`;
     },
   );
 
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
     state.status = 'ready';
   } catch (e) {
     gpu.showError('Could not start the GPU engine', e);
-    Object.assign(state, { status: 'error', error: e instanceof Error ? e.message : String(e) });
+    Object.assign(state, { status: 'error', error: errorText(e) });
   }
 }
 

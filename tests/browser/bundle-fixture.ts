@@ -4,11 +4,8 @@
  * with Node on the same file, not the model's skill), an equal-error-rate threshold calibrated on
  * 128 pairs of the page's digits, and a gallery of the first 6 digits of each class, named.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { decodeDigits } from '../../web/data/digits-format.js';
-import { DIGITS_ASSET } from '../../web/tools/pack-digits.js';
+import { writeFileSync } from 'node:fs';
+import { servedDigits } from './node-twin.js';
 import { digitsToImageSet } from '../../web/train/siamese-session.js';
 import { Random } from '../../src/index.js';
 import { balancedPairs, indicesByClass, seedNetwork, SiameseModel, subset } from '../../src/siamese/index.js';
@@ -21,7 +18,7 @@ export const CLASS_NAMES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six'
 
 /** Writes the bundle to `file` and returns its bytes. */
 export async function writeTestBundle(dist: string, file: string): Promise<Uint8Array> {
-  const set = digitsToImageSet(decodeDigits(gunzipSync(readFileSync(join(dist, DIGITS_ASSET)))));
+  const set = digitsToImageSet(servedDigits(dist));
   const model = new SiameseModel(seedNetwork({ seed: 11 }), 'euclidean');
   const gallerySet = subset(set, indicesByClass(set).flatMap((ix) => Array.from(ix.subarray(0, GALLERY_PER_CLASS))), 'first 6 digits of each class');
   const index = GalleryIndex.build(model, gallerySet);

@@ -6,14 +6,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { decodeDigits } from '../../web/data/digits-format.js';
+import { decodeDigits, type DigitSet } from '../../web/data/digits-format.js';
 import { DIGITS_ASSET } from '../../web/tools/pack-digits.js';
 import { createSiameseSession } from '../../web/train/siamese-session.js';
 import type { StepReport, TrainingConfig } from '../../web/train/seams.js';
 
+/** The digits file the page is served from `dist`, decoded as the page decodes it. */
+export function servedDigits(dist: string): DigitSet {
+  return decodeDigits(gunzipSync(readFileSync(join(dist, DIGITS_ASSET))));
+}
+
 /** Trains `bursts` bursts of `stepsPerBurst` steps and returns their reports. */
 export async function trainInNode(dist: string, config: TrainingConfig, stepsPerBurst: number, bursts: number): Promise<StepReport[]> {
-  const digits = decodeDigits(gunzipSync(readFileSync(join(dist, DIGITS_ASSET))));
+  const digits = servedDigits(dist);
   const session = await createSiameseSession(digits, config);
   try {
     const out: StepReport[] = [];

@@ -4,7 +4,7 @@
  * it onto this GPU and then verifies two drawings with the bundle's threshold and searches its
  * gallery for a drawing, all on-device. Independent of the model trained in the page.
  */
-import { el } from '../dom.js';
+import { el, errorText } from '../dom.js';
 import { DrawPad } from '../draw/draw-pad.js';
 import { MNIST_SIDE } from '../draw/mnist-preprocess.js';
 import { siamese } from '../engine.js';
@@ -103,7 +103,7 @@ export class BundlePanel {
         throw new Error(`${name}: its model takes ${shape.join('×')} images; this page's pads draw ${MNIST_SIDE}×${MNIST_SIDE}×1 digits`);
       }
     } catch (e) {
-      if (seq === this.seq.load) this.show(this.status, 'error', `Could not load the bundle: ${message(e)}`);
+      if (seq === this.seq.load) this.show(this.status, 'error', `Could not load the bundle: ${errorText(e)}`);
       return;
     }
     if (seq !== this.seq.load) return next.dispose(); // a later file was picked meanwhile
@@ -156,7 +156,7 @@ export class BundlePanel {
       );
       this.verifyResult.dataset.state = 'verdict';
     } catch (e) {
-      if (seq === this.seq.verify) this.show(this.verifyResult, 'error', `Could not verify: ${message(e)}`);
+      if (seq === this.seq.verify) this.show(this.verifyResult, 'error', `Could not verify: ${errorText(e)}`);
     }
   }
 
@@ -180,7 +180,7 @@ export class BundlePanel {
         el('ol', {}, this.lastMatches.map((m) => el('li', {}, `"${m.name}" (gallery item ${m.item}): distance ${m.distance.toFixed(3)}`))),
       );
     } catch (e) {
-      if (seq === this.seq.search) this.show(this.searchResult, 'error', `Could not search: ${message(e)}`);
+      if (seq === this.seq.search) this.show(this.searchResult, 'error', `Could not search: ${errorText(e)}`);
     }
   }
 
@@ -214,4 +214,3 @@ function summary(i: BundleInfo): string {
   );
 }
 
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -2,7 +2,7 @@
  * Draw to compare: two pads; the model embeds both drawings and the page shows their distance,
  * the similarity score and the same/different verdict.
  */
-import { el } from '../dom.js';
+import { el, errorText } from '../dom.js';
 import { DrawPad } from './draw-pad.js';
 import type { TrainingSession, Verdict } from '../train/seams.js';
 
@@ -52,7 +52,7 @@ export class ComparePanel {
       );
       this.result.dataset.state = 'verdict';
     } catch (e) {
-      if (seq === this.seq) this.show('error', `Could not compare: ${e instanceof Error ? e.message : String(e)}`);
+      if (seq === this.seq) this.show('error', `Could not compare: ${errorText(e)}`);
     }
   }
 

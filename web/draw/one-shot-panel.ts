@@ -3,7 +3,7 @@
  * new symbol; the model embeds everything and the nearest example's class wins. Nothing is
  * trained on these drawings: the network's similarity carries over to shapes it never saw.
  */
-import { el } from '../dom.js';
+import { el, errorText } from '../dom.js';
 import { DrawPad } from './draw-pad.js';
 import type { TrainingSession } from '../train/seams.js';
 
@@ -97,7 +97,7 @@ export class OneShotPanel {
         el('ol', {}, ranked.map((r) => el('li', {}, `${r.name}: distance ${r.distance.toFixed(3)}${r.same ? ' (same)' : ''}`))),
       );
     } catch (e) {
-      if (seq === this.seq) this.show('error', `Could not classify: ${e instanceof Error ? e.message : String(e)}`);
+      if (seq === this.seq) this.show('error', `Could not classify: ${errorText(e)}`);
     }
   }
 

@@ -4,7 +4,7 @@
  * pipeline variants and each launch's dispatch size, for people studying how the GPU runs the
  * network. Works while training runs (the step goes between two bursts) or is paused.
  */
-import { el } from '../dom.js';
+import { el, errorText } from '../dom.js';
 import type { StepProfile } from '../train/controller.js';
 import { kernelDetail, profileView, type ProfileView } from './profile-view.js';
 
@@ -54,7 +54,7 @@ export class ProfilePanel {
     try {
       this.show(await this.profileStep());
     } catch (e) {
-      this.say('error', `Could not profile a step: ${e instanceof Error ? e.message : String(e)}`);
+      this.say('error', `Could not profile a step: ${errorText(e)}`);
     } finally {
       this.busy = false;
       this.button.disabled = !this.hasSession;

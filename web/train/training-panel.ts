@@ -6,7 +6,7 @@
  * accuracy over the batches it trained on (as Keras's running `loss`/`accuracy`), read back once
  * per burst. The validation curves (dashed) are evaluations of fixed held-out pairs.
  */
-import { el } from '../dom.js';
+import { el, errorText } from '../dom.js';
 import { LineChart } from '../charts/line-chart.js';
 import { PairGrid } from './pair-grid.js';
 import { TrainingController, type EvalPoint, type TrainState } from './controller.js';
@@ -108,7 +108,7 @@ export class TrainingPanel {
     try {
       await fn();
     } catch (e) {
-      this.showState('error', e instanceof Error ? e.message : String(e));
+      this.showState('error', errorText(e));
     }
   }
 
