@@ -1,6 +1,7 @@
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { PipelineCache, type PipelineInfo } from './pipeline-cache.js';
 import { estimateLaunchTimes, type ReplayLaunch } from './launch-estimate.js';
+import type { WaitHooks } from './dawn-polling.js';
 import type { ShaderName } from '../kernels/shaders.gen.js';
 
 /** One kernel launch, as a dispatcher in src/kernels describes it. */
@@ -90,6 +91,8 @@ export class Backend {
     readonly software: boolean,
     /** The object that must outlive the device (dawn.node's instance); see PLATFORM.md. */
     private readonly owner: unknown,
+    /** Node: makes waits on the device yield the CPU (src/engine/dawn-polling.ts). */
+    private readonly waits: WaitHooks | null = null,
   ) {
     this.pool = new BufferPool(device);
     this.pipelines = new PipelineCache(device);
@@ -153,6 +156,16 @@ export class Backend {
         },
       );
     });
+  }
+
+  /** guard() around a wait on the device, with the waits hooks (if any) around its making. */
+  private async wait<T>(start: () => Promise<T>): Promise<T> {
+    this.waits?.begin();
+    try {
+      return await this.guard(start());
+    } finally {
+      this.waits?.end();
+    }
   }
 
   /** Throws the first GPU error seen since the last check (tests call this through readback). */
@@ -284,7 +297,7 @@ export class Backend {
     this.encoder.copyBufferToBuffer(src, offset, staging, 0, size);
     this.flush();
     try {
-      await this.guard(staging.mapAsync(GPUMapMode.READ));
+      await this.wait(() => staging.mapAsync(GPUMapMode.READ));
       this.checkErrors();
       return staging.getMappedRange().slice(0, bytes);
     } finally {
@@ -296,7 +309,7 @@ export class Backend {
   async sync(): Promise<void> {
     this.checkAlive();
     this.flush();
-    await this.guard(this.device.queue.onSubmittedWorkDone());
+    await this.wait(() => this.device.queue.onSubmittedWorkDone());
     this.checkErrors();
   }
 

@@ -1,4 +1,5 @@
 import { Backend } from './backend.js';
+import type { WaitHooks } from './dawn-polling.js';
 
 export interface ReadyOptions {
   /** Node only: 'auto' (default; hardware, else SwiftShader), 'hardware' or 'software'.
@@ -31,6 +32,7 @@ async function makeBackend(opts: ReadyOptions): Promise<Backend> {
   let adapter: GPUAdapter;
   let owner: unknown;
   let software: boolean;
+  let waits: WaitHooks | null = null;
   if (isNode) {
     // A variable specifier keeps bundlers from pulling node-only code into the browser build.
     const mod = './node-gpu.js';
@@ -44,6 +46,7 @@ async function makeBackend(opts: ReadyOptions): Promise<Backend> {
     adapter = got.adapter;
     owner = got.instance;
     software = got.software;
+    waits = got.waits;
   } else {
     const gpu = (globalThis as { navigator?: Navigator }).navigator?.gpu;
     if (!gpu) {
@@ -60,7 +63,7 @@ async function makeBackend(opts: ReadyOptions): Promise<Backend> {
   }
   const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits: wantedLimits(adapter) });
-  return new Backend(device, adapter.info, software, owner);
+  return new Backend(device, adapter.info, software, owner, waits);
 }
 
 /**

@@ -17,6 +17,8 @@ import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { brotliDecompressSync } from 'node:zlib';
 
+import { yieldingWaits, type WaitHooks } from './dawn-polling.js';
+
 const require = createRequire(import.meta.url);
 
 export type AdapterChoice = 'auto' | 'hardware' | 'software';
@@ -27,6 +29,15 @@ export interface NodeGpu {
   adapter: GPUAdapter;
   software: boolean;
   icd: string | null;
+  /** Makes the engine's waits on this device yield the CPU (dawn-polling.ts). */
+  waits: WaitHooks;
+}
+
+/** How long a wait polls at full speed before it yields: dawn-polling.ts. */
+const SPIN_MS = { software: 2, hardware: 20 };
+
+function withWaits<T extends { software: boolean }>(g: T): T & { waits: WaitHooks } {
+  return { ...g, waits: yieldingWaits(g.software ? SPIN_MS.software : SPIN_MS.hardware) };
 }
 
 const HARDWARE_ICD_DIRS = [
@@ -180,11 +191,11 @@ export async function acquireNodeGpu(choice: AdapterChoice = 'auto'): Promise<No
     if (!existsSync(forced)) throw new Error(`webgpu-siamese: SIAMESE_VK_ICD=${forced} does not exist`);
     const got = await tryAdapter(forced, flags);
     if (!got) throw new Error(`webgpu-siamese: no WebGPU adapter from the Vulkan driver ${forced}`);
-    return { ...got, software: adapterIsSoftware(got.adapter), icd: forced };
+    return withWaits({ ...got, software: adapterIsSoftware(got.adapter), icd: forced });
   }
   if (choice !== 'software') {
     const hw = process.platform !== 'linux' || hardwareIcds().length > 0 ? await tryAdapter(null, flags) : null;
-    if (hw && !adapterIsSoftware(hw.adapter)) return { ...hw, software: false, icd: null };
+    if (hw && !adapterIsSoftware(hw.adapter)) return withWaits({ ...hw, software: false, icd: null });
     if (choice === 'hardware') {
       throw new Error('webgpu-siamese: SIAMESE_ADAPTER=hardware, but no hardware GPU adapter was found (Vulkan ICDs seen: ' +
         (hardwareIcds().join(', ') || 'none') + ')');
@@ -199,5 +210,5 @@ export async function acquireNodeGpu(choice: AdapterChoice = 'auto'): Promise<No
   }
   const got = await tryAdapter(sw.icd, flags);
   if (!got) throw new Error(`webgpu-siamese: SwiftShader at ${sw.icd} gave no WebGPU adapter`);
-  return { ...got, software: true, icd: sw.icd };
+  return withWaits({ ...got, software: true, icd: sw.icd });
 }
