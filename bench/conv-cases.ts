@@ -2,21 +2,29 @@
  * The conv kernels' cases for conv1 and conv2 at the seed's shapes: forward with the fused bias
  * and ReLU of the layer, input gradient (dy → dx) and filter gradient (x, dy → dw), each launched
  * straight through src/kernels/conv2d.ts. conv1's input gradient is measured for completeness;
- * training never runs it (nothing needs the gradient of the images).
+ * training never runs it (nothing needs the gradient of the images). conv2's gradients are
+ * measured as training runs them: its 2x2 pool reads only the first 10x10 of the 11x11 outputs,
+ * so dy is zero past that corner and the kernels skip it (src/autograd/live-extent.ts); their
+ * FLOPs count the 10x10 corner only.
  */
 import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, convGeometry } from '../src/kernels/conv2d.js';
-import { convMacs, seedShapes, type ConvShape } from './seed-flops.js';
+import { convMacs, seedShapes, type ConvShape, type PoolShape } from './seed-flops.js';
 import { disposeAll, rand, show, type KernelCase } from './kernel-cases.js';
 
 const F = 4;
 
-function casesOf(label: string, c: ConvShape, usedInTraining: { inputGrad: boolean }): KernelCase[] {
+function casesOf(label: string, c: ConvShape, training: { inputGrad: boolean; pool: PoolShape }): KernelCase[] {
   const xShape = [c.batch, c.inH, c.inW, c.cin];
   const wShape = [c.k, c.k, c.cin, c.cout];
   const yShape = [c.batch, c.outH, c.outW, c.cout];
   const [xs, ws, ys] = [xShape, wShape, yShape].map((s) => s.reduce((a, b) => a * b));
   const g = convGeometry(xShape, wShape, [1, 1], 'valid');
   const flops = 2 * convMacs(c);
+  // The corner of dy the pool reads (2x2 windows, stride 2, valid).
+  const live = { h: 2 * training.pool.outH, w: 2 * training.pool.outW };
+  const cropped = live.h < c.outH || live.w < c.outW;
+  const liveFlops = (flops * live.h * live.w) / (c.outH * c.outW);
+  const dyShape = `dy${show(yShape)}${cropped ? ` (${live.h}×${live.w} read by the pool)` : ''}`;
   return [
     {
       name: `${label} forward`,
@@ -31,25 +39,25 @@ function casesOf(label: string, c: ConvShape, usedInTraining: { inputGrad: boole
     },
     {
       name: `${label} input-grad`,
-      shape: `dy${show(yShape)} * w → dx${show(xShape)}`,
-      flops,
+      shape: `${dyShape} * w → dx${show(xShape)}`,
+      flops: liveFlops,
       bytes: F * (ys + ws + xs),
       bound: 'compute',
-      note: usedInTraining.inputGrad ? undefined : 'not run in training (first layer)',
+      note: training.inputGrad ? undefined : 'not run in training (first layer)',
       setup() {
         const [dy, w] = [rand(yShape), rand(wShape)];
-        return { launch: () => void conv2dBackpropInput(dy, w, g), dispose: disposeAll([dy, w]) };
+        return { launch: () => void conv2dBackpropInput(dy, w, g, live), dispose: disposeAll([dy, w]) };
       },
     },
     {
       name: `${label} filter-grad`,
-      shape: `x${show(xShape)}, dy${show(yShape)} → dw${show(wShape)}`,
-      flops,
+      shape: `x${show(xShape)}, ${dyShape} → dw${show(wShape)}`,
+      flops: liveFlops,
       bytes: F * (xs + ys + ws),
       bound: 'compute',
       setup() {
         const [x, dy] = [rand(xShape), rand(yShape)];
-        return { launch: () => void conv2dBackpropFilter(x, dy, g), dispose: disposeAll([x, dy]) };
+        return { launch: () => void conv2dBackpropFilter(x, dy, g, live), dispose: disposeAll([x, dy]) };
       },
     },
   ];
@@ -57,5 +65,5 @@ function casesOf(label: string, c: ConvShape, usedInTraining: { inputGrad: boole
 
 export async function convCases(images: number): Promise<KernelCase[]> {
   const s = seedShapes(images);
-  return [...casesOf('conv1', s.conv1, { inputGrad: false }), ...casesOf('conv2', s.conv2, { inputGrad: true })];
+  return [...casesOf('conv1', s.conv1, { inputGrad: false, pool: s.pool1 }), ...casesOf('conv2', s.conv2, { inputGrad: true, pool: s.pool2 })];
 }

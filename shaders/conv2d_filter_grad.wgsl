@@ -22,6 +22,9 @@
 // inside the image and the bounds tests compile away.
 // Invocation t: channel block t % co_blocks, then row block, then split (slowest), so that
 // neighbouring invocations walk the same pixels.
+// live_h x live_w: the corner of dy that can be non-zero (all of it, or less when max-pooling
+// with floor rounding drops dy's last row and column, src/autograd/dy-extent.ts): the sums run
+// over the batch * live_h * live_w pixels inside it (q_total) and skip the rest.
 //!include common/index.wgsl
 
 // Filter rows and groups of 4 output channels per invocation: the register block.
@@ -42,6 +45,7 @@ struct Uniforms {
   k_w: u32, stride_h: u32, stride_w: u32, pad_top: u32,
   pad_left: u32, rows: u32, co_blocks: u32, row_blocks: u32,
   q_total: u32, chunk: u32, invocations: u32, out_rows: u32,
+  live_h: u32, live_w: u32, _pad0: u32, _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
@@ -77,23 +81,29 @@ fn row_of(t: Tap) -> Row {
   return Row(dr, dc, (dr * i32(u.in_w) + dc) * i32(u.cin) + i32(t.ci));
 }
 
-// An output pixel (n, oh, ow), stepped along the row-major order with selects (no divisions, no
-// branches).
+// An output pixel (n, oh, ow) of the live corner, stepped along the row-major order with selects
+// (no divisions, no branches).
 struct Pix { n: u32, oh: u32, ow: u32 }
 
 fn pix_of(q: u32) -> Pix {
-  let hw = u.out_h * u.out_w;
+  let hw = u.live_h * u.live_w;
   let n = q / hw;
   let r = q - n * hw;
-  let oh = r / u.out_w;
-  return Pix(n, oh, r - oh * u.out_w);
+  let oh = r / u.live_w;
+  return Pix(n, oh, r - oh * u.live_w);
 }
 
 fn next_pix(p: Pix) -> Pix {
-  let wrap_w = p.ow + 1u == u.out_w;
+  let wrap_w = p.ow + 1u == u.live_w;
   let oh = select(p.oh, p.oh + 1u, wrap_w);
-  let wrap_h = oh == u.out_h;
+  let wrap_h = oh == u.live_h;
   return Pix(select(p.n, p.n + 1u, wrap_h), select(oh, 0u, wrap_h), select(p.ow + 1u, 0u, wrap_w));
+}
+
+// Offset of pixel p's first channel in dy (a pixel past the last image reads the last one).
+fn dy_offset(p: Pix) -> u32 {
+  let n = min(p.n, u.batch - 1u);
+  return ((n * u.out_h + p.oh) * u.out_w + p.ow) * u.cout;
 }
 
 // Output pixel p's window origin (top-left, padding included): input row r0, column c0 and flat
@@ -173,16 +183,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 //!unroll h 2
     // Pixel qa + h (h = 1 only with PAIR); past the chunk when the chunk is odd: weight 0.
     if ({h}u == 0u || PAIR) {
-      let live = select(0.0, 1.0, qa + {h}u < q1);
+      let in_chunk = select(0.0, 1.0, qa + {h}u < q1);
       let o = origin_of(pa);
-      let qo = select(min(qa + {h}u, q1 - 1u), qa, {h}u == 0u) * u.cout; // the first is inside
+      let qo = dy_offset(pa);
 //!unroll i RB_MAX
       var v{i} = 0.0;
       if (RB > {i}u) { v{i} = select(x_at(w{i}, o), 1.0, one{i}); }
 //!end
 //!unroll g CG_MAX
       if (CG > {g}u) {
-        let d{g} = dy_quad(qo, cc{g}) * select(live, 1.0, {h}u == 0u);
+        let d{g} = dy_quad(qo, cc{g}) * select(in_chunk, 1.0, {h}u == 0u);
 //!unroll i RB_MAX
         if (RB > {i}u) { a{i}_{g} += v{i} * d{g}; }
 //!end

@@ -22,6 +22,17 @@
 // the phase's taps and output channels: with cout % 4 == 0 (QUAD) four at a time (PX dy-quads
 // times CG 4x4 filter blocks read along cin), with cout % 8 == 0 (PAIR) eight, else one.
 // Invocation t: channel block t % ci_blocks, then pixel block, then phase (slowest).
+//
+// Borders: a pixel near the image's edge meets dy with only some of its taps. In row-major
+// blocks (consecutive pixels of a row), each pixel has its own set, so every tap is computed and
+// the missing ones multiplied by zero (for the seed's second conv, 28% of the work). With
+// BATCH_MAJOR, a block is instead the same pixel (i, j) in PX consecutive images: every pixel of
+// the block then meets the same taps, and the loop runs over exactly those (its bounds are
+// computed once), with no branch inside. Four neighbouring invocations (one SIMD group on
+// SwiftShader) share the pixel when ci_blocks * n_blocks is a multiple of 4. The host takes it
+// when the batch fills the blocks (little padding). live_h x live_w: the corner of dy that can
+// be non-zero (the whole of it, or less when max-pooling with floor rounding drops its last row
+// and column, src/autograd/dy-extent.ts); taps outside it are skipped the same way.
 //!include common/index.wgsl
 
 // Input pixels and groups of 4 input channels per invocation: the register block.
@@ -33,6 +44,8 @@ const CG_MAX: u32 = 8u;
 override QUAD: bool = true;
 // cout % 8 == 0: eight at a time (two quads per loop step).
 override PAIR: bool = false;
+// Blocks of PX images at one pixel, with exact tap bounds (see above); else row-major blocks.
+override BATCH_MAJOR: bool = false;
 const WG: u32 = 64u;
 
 struct Uniforms {
@@ -40,7 +53,8 @@ struct Uniforms {
   out_h: u32, out_w: u32, cout: u32, k_h: u32,
   k_w: u32, stride_h: u32, stride_w: u32, pad_top: u32,
   pad_left: u32, ci_blocks: u32, invocations: u32, blocks_per_phase: u32,
-  phase_h: u32, phase_w: u32, _pad0: u32, _pad1: u32,
+  phase_h: u32, phase_w: u32, live_h: u32, live_w: u32,
+  n_blocks: u32, _pad0: u32, _pad1: u32, _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
@@ -60,7 +74,15 @@ fn pos_of(q: u32) -> Pos {
   return Pos(n, i, r - i * u.phase_w);
 }
 
+// BATCH_MAJOR: block b of a phase is images n_block * PX.. at phase position (i, j).
+fn batch_pos_of(b: u32) -> Pos {
+  let cell = b / u.n_blocks;
+  let i = cell / u.phase_w;
+  return Pos((b - cell * u.n_blocks) * PX, i, cell - i * u.phase_w);
+}
+
 fn next(p: Pos) -> Pos {
+  if (BATCH_MAJOR) { return Pos(p.n + 1u, p.i, p.j); }
   let wrap_j = p.j + 1u == u.phase_w;
   let i = select(p.i, p.i + 1u, wrap_j);
   let wrap_i = i == u.phase_h;
@@ -150,10 +172,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let ci = (t % u.ci_blocks) * CG * 4u;
   let rest = t / u.ci_blocks;
   let phase = rest / u.blocks_per_phase;
-  let q = (rest - phase * u.blocks_per_phase) * PX;
+  let block = rest - phase * u.blocks_per_phase;
   let ph = phase / u.stride_w;
   let pw = phase - ph * u.stride_w;
-  let o0 = pos_of(q);
+  var o0 = pos_of(block * PX);
+  if (BATCH_MAJOR) { o0 = batch_pos_of(block); }
 //!unroll p 1..PX_MAX
   let o{p} = next(o{p - 1});
 //!end
@@ -173,15 +196,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   // One flat loop over K as (ky, kx, co), only the taps of this phase, stepping with selects:
   // every loop iteration is a block boundary where SwiftShader stores and reloads the
-  // accumulators, so nested tap and channel loops cost more (see conv2d_forward.wgsl). Taps
-  // that miss dy for every pixel of the block (at the image's edges) are still computed, with
-  // zeros: skipping them behind a branch ran 1.5x slower.
+  // accumulators, so nested tap and channel loops cost more (see conv2d_forward.wgsl). In
+  // row-major blocks, taps that miss dy for some pixels are computed with zeros (skipping them
+  // behind a branch ran 1.5x slower); BATCH_MAJOR blocks loop over the live taps only: tap ty
+  // reaches dy row r0 - ty, live when r0 - ty < live_h.
   let taps_y = select(0u, (u.k_h - ky0 + u.stride_h - 1u) / u.stride_h, ky0 < u.k_h);
   let taps_x = select(0u, (u.k_w - kx0 + u.stride_w - 1u) / u.stride_w, kx0 < u.k_w);
+  var ty_lo = 0u;
+  var ty_hi = taps_y;
+  var tx_lo = 0u;
+  var tx_hi = taps_x;
+  if (BATCH_MAJOR) {
+    let r0 = u32(p0.r0);
+    let c0 = u32(p0.c0);
+    ty_lo = select(0u, r0 + 1u - u.live_h, r0 >= u.live_h);
+    ty_hi = min(taps_y, r0 + 1u);
+    tx_lo = select(0u, c0 + 1u - u.live_w, c0 >= u.live_w);
+    tx_hi = min(taps_x, c0 + 1u);
+  }
   let step = select(1u, select(4u, 8u, PAIR), QUAD);
-  let steps = taps_y * taps_x * (u.cout / step);
-  var ty = 0u;
-  var tx = 0u;
+  let steps = select(0u, (ty_hi - ty_lo) * (tx_hi - tx_lo) * (u.cout / step), (ty_lo < ty_hi) & (tx_lo < tx_hi));
+  var ty = ty_lo;
+  var tx = tx_lo;
   var co = 0u;
   for (var k = 0u; k < steps; k++) {
 //!unroll p PX_MAX
@@ -227,8 +263,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let wrap_c = co == u.cout;
     co = select(co, 0u, wrap_c);
     tx = select(tx, tx + 1u, wrap_c);
-    let wrap_x = tx == taps_x;
-    tx = select(tx, 0u, wrap_x);
+    let wrap_x = tx == tx_hi;
+    tx = select(tx, tx_lo, wrap_x);
     ty = select(ty, ty + 1u, wrap_x);
   }
 

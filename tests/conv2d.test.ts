@@ -26,7 +26,7 @@ interface Case {
 }
 
 // H/W of 1, 7, 13, 28 and uneven; Cin/Cout of 1, 3, 4, 5, 8, 12, 32, 36, 40; 1x1, 2x2, 3x3, 5x5 kernels;
-// strides 1 and 2; both paddings; batch <= 4 (tfjs's CPU backprop is slow).
+// strides 1 and 2; both paddings; batch <= 4 (tfjs's CPU backprop is slow) but for small images.
 const cases: Case[] = [
   { x: [1, 7, 7, 1], f: [3, 3, 1, 1], s: 1, pad: 'valid' },
   { x: [2, 7, 7, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
@@ -44,6 +44,12 @@ const cases: Case[] = [
   // input channels do the same for the input gradient, at stride 2 (phases).
   { x: [2, 9, 7, 8], f: [3, 3, 8, 40], s: 1, pad: 'same' },
   { x: [1, 6, 5, 36], f: [2, 2, 36, 12], s: 2, pad: 'valid' },
+  // Batches that fill the input gradient's batch-major blocks (16 or 8 images at one pixel, exact
+  // tap bounds at the borders): padding, stride phases, and a batch of 13 whose last block is
+  // partly padding.
+  { x: [16, 7, 7, 4], f: [3, 3, 4, 8], s: 1, pad: 'same' },
+  { x: [16, 9, 8, 8], f: [3, 3, 8, 4], s: 2, pad: 'same' },
+  { x: [13, 6, 6, 4], f: [3, 3, 4, 4], s: 1, pad: 'valid' },
 ];
 
 function tol(c: Case) {
@@ -60,7 +66,7 @@ function tol(c: Case) {
 // 'small'), against tfjs, on the cases whose channels would take the large block here.
 const variants = [
   { name: 'direct', conv: 'direct', block: 'auto', matmul: 'auto', fd: true, cases },
-  { name: 'direct, hardware block', conv: 'direct', block: 'small', matmul: 'auto', fd: false, cases: [2, 3, 7, 9, 11, 12].map((i) => cases[i]) },
+  { name: 'direct, hardware block', conv: 'direct', block: 'small', matmul: 'auto', fd: false, cases: [2, 3, 7, 9, 11, 12, 13, 14, 15].map((i) => cases[i]) },
   { name: 'im2col + tiled matmul', conv: 'im2col', block: 'auto', matmul: 'tiled', fd: false, cases: [0, 2, 3, 6, 8, 9].map((i) => cases[i]) },
 ] as const;
 

@@ -3,6 +3,7 @@ import * as ws from '../src/index.js';
 import { checkOp } from './helpers/check-op.js';
 import { expectAllClose } from './helpers/allclose.js';
 import { tfRef } from './helpers/reference.js';
+import { setConv2dVariant } from '../src/kernels/conv2d.js';
 
 // Max-pool picks one input per window, so the forward pass is exact: it must equal tfjs bit for
 // bit (atol = rtol = 0). The gradient of sum(w * y) adds the weights w of the windows an element
@@ -166,6 +167,55 @@ describe('maxPool after a relu conv applies relu\'s gradient mask itself (src/au
       );
       // Sums of up to 9 · 8 · 3 · 3 products in another order than tfjs's: a few ulp of values near 10.
       for (let i = 0; i < 3; i++) expectAllClose(fused.values[i], await ref[i].data(), { atol: 1e-4, rtol: 1e-4, what: `gradient ${i} vs tfjs` });
+      [x, w, b, dy].forEach((t) => t.dispose());
+    });
+  }
+});
+
+describe('conv backward skips what a floor-rounding maxPool never reads (src/autograd/live-extent.ts)', () => {
+  // A 2x2 stride-2 pool over a 7x7 conv output reads its first 6x6 only: the pool's dx is zero in
+  // the last row and column, and the conv's input and filter gradients skip them. Through a
+  // second consumer (which adds 0 · y) the gradient is a sum with no mark and gets the full
+  // computation. Batch 16 fills the input gradient's batch-major blocks, where the skipped rows
+  // drop out of the tap loop.
+  for (const batch of [2, 16]) {
+    it(`batch ${batch}: gradients of x, w and bias as the full computation and as tfjs, with 36/49 of its filter-gradient work`, async () => {
+      const x = ws.randomNormal([batch, 9, 9, 4], 0, 1, 21);
+      const w = ws.randomNormal([3, 3, 4, 8], 0, 0.5, 22);
+      const b = ws.randomNormal([8], 0, 0.5, 23);
+      const dy = ws.randomNormal([batch, 3, 3, 8], 0, 1, 24);
+      const conv = (xv: ws.Tensor, wv: ws.Tensor, bv: ws.Tensor) => ws.fusedConv2d({ x: xv, filter: wv, bias: bv, strides: 1, pad: 'valid', activation: 'relu' });
+      const cropped = (xv: ws.Tensor, wv: ws.Tensor, bv: ws.Tensor) => ws.sum(ws.mul(ws.maxPool(conv(xv, wv, bv), 2, 2, 'valid'), dy));
+      const full = (xv: ws.Tensor, wv: ws.Tensor, bv: ws.Tensor) => {
+        const y = conv(xv, wv, bv);
+        return ws.add(ws.sum(ws.mul(ws.maxPool(y, 2, 2, 'valid'), dy)), ws.mul(ws.sum(y), 0));
+      };
+      const run = async (fn: typeof cropped) => {
+        // The 'direct' kernels (a hardware GPU's default input gradient, 'im2col', does it all).
+        const before = setConv2dVariant('direct');
+        const p = await ws.profile(() => ws.grads(fn)([x, w, b])).finally(() => setConv2dVariant(before));
+        const values = await Promise.all(p.result.map((t) => t.data()));
+        p.result.forEach((t) => t.dispose());
+        const flops = (name: string) => p.launches.filter((l) => l.name === name).reduce((s, l) => s + l.flops, 0);
+        return { values, filterFlops: flops('conv2d_filter_grad.main'), inputFlops: flops('conv2d_input_grad.main') };
+      };
+      const a = await run(cropped);
+      const c = await run(full);
+      // Counted from the shapes: the pool reads 6x6 of the 7x7 outputs.
+      const kept = (6 * 6) / (7 * 7);
+      expect(a.filterFlops / c.filterFlops).toBeCloseTo(kept, 12);
+      expect(a.inputFlops / c.inputFlops).toBeCloseTo(kept, 12);
+      // The same products, the zero ones left out; the filter gradient's split-K chunks follow the
+      // pixel count, so its sums may be cut differently: a few ulp of values near 10.
+      for (let i = 0; i < 3; i++) expectAllClose(a.values[i], c.values[i], { atol: 1e-5, rtol: 1e-5, what: `gradient ${i} vs the full computation` });
+      const tf = await tfRef();
+      const [xs, wsv, bs, dys] = await Promise.all([x, w, b, dy].map((t) => t.data()));
+      const tdy = tf.tensor(dys, dy.shape as number[]);
+      const ref = tf.grads((xv: any, wv: any, bv: any) => tf.sum(tf.mul(tf.maxPool(tf.relu(tf.add(tf.conv2d(xv, wv, 1, 'valid'), bv)) as any, 2, 2, 'valid'), tdy)))(
+        [tf.tensor(xs, x.shape as number[]), tf.tensor(wsv, w.shape as number[]), tf.tensor(bs, b.shape as number[])],
+      );
+      // Sums of up to batch · 7 · 7 products (the filter's) in another order than tfjs's.
+      for (let i = 0; i < 3; i++) expectAllClose(a.values[i], await ref[i].data(), { atol: 1e-4 * batch, rtol: 1e-4, what: `gradient ${i} vs tfjs` });
       [x, w, b, dy].forEach((t) => t.dispose());
     });
   }

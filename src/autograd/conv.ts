@@ -3,6 +3,7 @@
  * order and semantics: NHWC input, HWIO filter, 'valid' | 'same' padding.
  */
 import { isReluMasked, markReluOutput } from './relu-mask.js';
+import { liveExtentOf } from './live-extent.js';
 import type { Tensor } from '../engine/tensor.js';
 import {
   conv2dBackpropFilter,
@@ -82,14 +83,17 @@ const conv2dOp = defineOp(
         // relu's gradient: dy where the output is positive (tfjs takes the mask from y too),
         // unless a max-pool after the layer already applied it (relu-mask.ts).
         const d = relu && !isReluMasked(dy, y) ? binaryKernel('reluGrad', dy, y) : dy;
+        // dy may be zero past a corner (a floor-rounding max-pool after the layer): the
+        // kernels skip that part (live-extent.ts). relu's mask keeps those zeros.
+        const live = liveExtentOf(dy);
         // A first layer's input (the images) needs no gradient: its input-gradient kernel,
         // as costly as the forward pass, is skipped.
-        const dx = needs[0] ? conv2dBackpropInput(d, f, g) : null;
+        const dx = needs[0] ? conv2dBackpropInput(d, f, g, live) : null;
         if (bias && needs[1] && needs[2]) {
-          const { dw, db } = conv2dBackpropFilterBias(x, d, g);
+          const { dw, db } = conv2dBackpropFilterBias(x, d, g, live);
           return [dx, dw, db];
         }
-        return [dx, needs[1] ? conv2dBackpropFilter(x, d, g) : null, bias && needs[2] ? reduceKernel('sum', d, [0, 1, 2]) : null];
+        return [dx, needs[1] ? conv2dBackpropFilter(x, d, g, live) : null, bias && needs[2] ? reduceKernel('sum', d, [0, 1, 2]) : null];
       },
     };
   },

@@ -12,7 +12,7 @@ import { empty, type Tensor } from '../engine/tensor.js';
 import { reduceKernel } from './reduce.js';
 import { sliceKernel } from './strided-copy.js';
 import { grid1d } from './grid.js';
-import type { ConvGeometry } from './conv2d-geometry.js';
+import type { ConvGeometry, LiveExtent } from './conv2d-geometry.js';
 
 const WG = 64;
 
@@ -67,6 +67,9 @@ function common(g: ConvGeometry): Uniforms {
 }
 
 const macs = (g: ConvGeometry): number => g.n * g.oh * g.ow * g.cout * g.kh * g.kw * g.cin;
+/** The multiply-adds of a backward pass whose dy is zero outside its live corner. */
+const liveMacs = (g: ConvGeometry, liveH: number, liveW: number): number =>
+  g.oh * g.ow === 0 ? 0 : macs(g) * ((liveH * liveW) / (g.oh * g.ow));
 
 /** y = act(conv2d(x, filter) + bias): one launch, bias and relu applied in the output write. */
 export function conv2dForwardDirect(x: Tensor, filter: Tensor, g: ConvGeometry, bias: Tensor | null, relu: boolean): Tensor {
@@ -97,8 +100,20 @@ export function conv2dForwardDirect(x: Tensor, filter: Tensor, g: ConvGeometry, 
   return y;
 }
 
-/** dx: the transposed convolution of dy with the filter, one launch over all stride phases. */
-export function conv2dInputGradDirect(dy: Tensor, filter: Tensor, g: ConvGeometry): Tensor {
+/**
+ * Whether the input gradient's blocks take PX images at one pixel (BATCH_MAJOR in
+ * shaders/conv2d_input_grad.wgsl: exact tap bounds at the borders) rather than PX pixels of a
+ * row: when the batch fills the blocks, at most a quarter of them padding.
+ */
+export function inputGradBatchMajor(batch: number, px: number): boolean {
+  return (Math.ceil(batch / px) * px - batch) * 4 <= batch;
+}
+
+/**
+ * dx: the transposed convolution of dy with the filter, one launch over all stride phases.
+ * `live`: rows and columns of dy past it are known to be zero (their taps are skipped).
+ */
+export function conv2dInputGradDirect(dy: Tensor, filter: Tensor, g: ConvGeometry, live: LiveExtent = { h: g.oh, w: g.ow }): Tensor {
   const dx = empty([g.n, g.h, g.w, g.cin]);
   if (dx.size === 0) return dx;
   const quad = g.cout % 4 === 0;
@@ -108,16 +123,20 @@ export function conv2dInputGradDirect(dy: Tensor, filter: Tensor, g: ConvGeometr
   const ciBlocks = Math.ceil(g.cin / (4 * cg));
   const phaseH = Math.ceil(g.h / g.sh);
   const phaseW = Math.ceil(g.w / g.sw);
-  const blocksPerPhase = Math.ceil((g.n * phaseH * phaseW) / px);
+  const batchMajor = inputGradBatchMajor(g.n, px);
+  const nBlocks = Math.ceil(g.n / px);
+  const blocksPerPhase = batchMajor ? nBlocks * phaseH * phaseW : Math.ceil((g.n * phaseH * phaseW) / px);
   const invocations = ciBlocks * blocksPerPhase * g.sh * g.sw;
+  const liveH = Math.min(g.oh, live.h);
+  const liveW = Math.min(g.ow, live.w);
   backend().dispatch({
     shader: 'conv2d_input_grad',
     entry: 'main',
-    constants: { PX: px, CG: cg, QUAD: quad ? 1 : 0, PAIR: pair ? 1 : 0 },
-    uniforms: common(g).u32(ciBlocks, invocations, blocksPerPhase, phaseH, phaseW, 0, 0).bytes(),
+    constants: { PX: px, CG: cg, QUAD: quad ? 1 : 0, PAIR: pair ? 1 : 0, BATCH_MAJOR: batchMajor ? 1 : 0 },
+    uniforms: common(g).u32(ciBlocks, invocations, blocksPerPhase, phaseH, phaseW, liveH, liveW, nBlocks, 0, 0, 0).bytes(),
     buffers: [dy.buffer, filter.buffer, dx.buffer],
     workgroups: grid1d(Math.ceil(invocations / WG)),
-    flops: 2 * macs(g),
+    flops: 2 * liveMacs(g, liveH, liveW),
     bytes: 4 * (dy.size + filter.size + dx.size),
   });
   return dx;
@@ -137,8 +156,8 @@ function filterGradBlock(g: ConvGeometry): { rb: number; cg: number } {
  * invocations to fill every core (about 4096, 64 workgroups), but chunks of at least 64 pixels
  * so that the partial sums stay small. A function of the shapes only, so that results repeat.
  */
-export function filterGradSplits(g: ConvGeometry): number {
-  const pixels = g.n * g.oh * g.ow;
+export function filterGradSplits(g: ConvGeometry, live: LiveExtent = { h: g.oh, w: g.ow }): number {
+  const pixels = g.n * Math.min(g.oh, live.h) * Math.min(g.ow, live.w);
   const rows = g.kh * g.kw * g.cin;
   const { rb, cg } = filterGradBlock(g);
   const blocks = Math.ceil(rows / rb) * Math.ceil(g.cout / (4 * cg));
@@ -148,15 +167,23 @@ export function filterGradSplits(g: ConvGeometry): number {
 /**
  * dw (and, given `withBias`, db = the sum of dy over pixels, as one more filter row whose x is
  * 1: dy is read once for both): split-K partial sums over output pixels, then a fixed-order sum
- * of the slices.
+ * of the slices. `live`: rows and columns of dy past it are known to be zero (not summed).
  */
-export function conv2dFilterGradDirect(x: Tensor, dy: Tensor, g: ConvGeometry): Tensor;
-export function conv2dFilterGradDirect(x: Tensor, dy: Tensor, g: ConvGeometry, withBias: true): { dw: Tensor; db: Tensor };
-export function conv2dFilterGradDirect(x: Tensor, dy: Tensor, g: ConvGeometry, withBias = false): Tensor | { dw: Tensor; db: Tensor } {
+export function conv2dFilterGradDirect(x: Tensor, dy: Tensor, g: ConvGeometry, withBias?: false, live?: LiveExtent): Tensor;
+export function conv2dFilterGradDirect(x: Tensor, dy: Tensor, g: ConvGeometry, withBias: true, live?: LiveExtent): { dw: Tensor; db: Tensor };
+export function conv2dFilterGradDirect(
+  x: Tensor,
+  dy: Tensor,
+  g: ConvGeometry,
+  withBias = false,
+  live: LiveExtent = { h: g.oh, w: g.ow },
+): Tensor | { dw: Tensor; db: Tensor } {
   const rows = g.kh * g.kw * g.cin;
   const outRows = rows + (withBias ? 1 : 0);
-  const pixels = g.n * g.oh * g.ow;
-  const splits = filterGradSplits(g);
+  const liveH = Math.min(g.oh, live.h);
+  const liveW = Math.min(g.ow, live.w);
+  const pixels = g.n * liveH * liveW;
+  const splits = filterGradSplits(g, live);
   const chunk = Math.ceil(pixels / splits);
   const { rb, cg } = filterGradBlock(g);
   const coBlocks = Math.ceil(g.cout / (4 * cg));
@@ -172,10 +199,10 @@ export function conv2dFilterGradDirect(x: Tensor, dy: Tensor, g: ConvGeometry, w
       entry: 'main',
       // Two pixels per step only for small blocks (as the forward's PAIR).
       constants: { RB: rb, CG: cg, PAIR: rb * cg <= 32 ? 1 : 0, PADDED: padded ? 1 : 0, HAS_BIAS: withBias ? 1 : 0 },
-      uniforms: common(g).u32(rows, coBlocks, rowBlocks, pixels, chunk, invocations, outRows).bytes(),
+      uniforms: common(g).u32(rows, coBlocks, rowBlocks, pixels, chunk, invocations, outRows, liveH, liveW, 0, 0).bytes(),
       buffers: [x.buffer, dy.buffer, partial.buffer],
       workgroups: grid1d(Math.ceil(invocations / WG)),
-      flops: 2 * macs(g) + (withBias ? pixels * g.cout : 0),
+      flops: 2 * liveMacs(g, liveH, liveW) + (withBias ? pixels * g.cout : 0),
       bytes: 4 * (x.size + dy.size + partial.size),
     });
   }

@@ -4,6 +4,15 @@
  */
 export type Padding = 'valid' | 'same';
 
+/**
+ * The corner of a conv's dy that can be non-zero (rows 0..h-1, columns 0..w-1): all of it
+ * unless the caller knows better (src/autograd/live-extent.ts).
+ */
+export interface LiveExtent {
+  h: number;
+  w: number;
+}
+
 /** Everything a conv launch needs to know about its shapes. */
 export interface ConvGeometry {
   n: number;

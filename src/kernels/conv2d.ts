@@ -14,12 +14,12 @@
  */
 import { backend } from '../engine/device.js';
 import type { Tensor } from '../engine/tensor.js';
-import type { ConvGeometry } from './conv2d-geometry.js';
+import type { ConvGeometry, LiveExtent } from './conv2d-geometry.js';
 import { conv2dFilterGradDirect, conv2dForwardDirect, conv2dInputGradDirect } from './conv2d-direct.js';
 import { conv2dFilterGradIm2col, conv2dForwardIm2col, conv2dInputGradIm2col } from './conv2d-im2col.js';
 import { reduceKernel } from './reduce.js';
 
-export { convGeometry, convOutput, convMacs, type ConvGeometry, type Padding } from './conv2d-geometry.js';
+export { convGeometry, convOutput, convMacs, type ConvGeometry, type LiveExtent, type Padding } from './conv2d-geometry.js';
 export { im2col } from './conv2d-im2col.js';
 
 export type Conv2dVariant = 'auto' | 'direct' | 'im2col';
@@ -50,14 +50,17 @@ export function conv2dForward(x: Tensor, filter: Tensor, g: ConvGeometry, bias: 
     : conv2dForwardIm2col(x, filter, g, bias, relu);
 }
 
-/** The gradient of conv2d with respect to x, given dy. */
-export function conv2dBackpropInput(dy: Tensor, filter: Tensor, g: ConvGeometry): Tensor {
-  return conv2dVariant('inputGrad') === 'direct' ? conv2dInputGradDirect(dy, filter, g) : conv2dInputGradIm2col(dy, filter, g);
+/**
+ * The gradient of conv2d with respect to x, given dy. `live`: dy is zero past that corner
+ * (src/autograd/live-extent.ts); 'direct' skips the work there, 'im2col' does it all.
+ */
+export function conv2dBackpropInput(dy: Tensor, filter: Tensor, g: ConvGeometry, live?: LiveExtent): Tensor {
+  return conv2dVariant('inputGrad') === 'direct' ? conv2dInputGradDirect(dy, filter, g, live) : conv2dInputGradIm2col(dy, filter, g);
 }
 
-/** The gradient of conv2d with respect to the filter, given x and dy. */
-export function conv2dBackpropFilter(x: Tensor, dy: Tensor, g: ConvGeometry): Tensor {
-  return conv2dVariant('filterGrad') === 'direct' ? conv2dFilterGradDirect(x, dy, g) : conv2dFilterGradIm2col(x, dy, g);
+/** The gradient of conv2d with respect to the filter, given x and dy (`live` as above). */
+export function conv2dBackpropFilter(x: Tensor, dy: Tensor, g: ConvGeometry, live?: LiveExtent): Tensor {
+  return conv2dVariant('filterGrad') === 'direct' ? conv2dFilterGradDirect(x, dy, g, false, live) : conv2dFilterGradIm2col(x, dy, g);
 }
 
 /**
@@ -65,7 +68,7 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, g: ConvGeometry): Te
  * computes the bias's as one more row of the filter gradient, reading dy once for both (on
  * SwiftShader a separate reduction of conv1's dy cost a third of its filter gradient).
  */
-export function conv2dBackpropFilterBias(x: Tensor, dy: Tensor, g: ConvGeometry): { dw: Tensor; db: Tensor } {
-  if (conv2dVariant('filterGrad') === 'direct') return conv2dFilterGradDirect(x, dy, g, true);
+export function conv2dBackpropFilterBias(x: Tensor, dy: Tensor, g: ConvGeometry, live?: LiveExtent): { dw: Tensor; db: Tensor } {
+  if (conv2dVariant('filterGrad') === 'direct') return conv2dFilterGradDirect(x, dy, g, true, live);
   return { dw: conv2dFilterGradIm2col(x, dy, g), db: reduceKernel('sum', dy, [0, 1, 2]) };
 }
