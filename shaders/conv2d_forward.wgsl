@@ -27,6 +27,16 @@
 // read clamped and never written).
 // Invocation t takes channel block t % co_blocks (neighbours share pixels) and pixel block
 // t / co_blocks; the grid is folded to 2-D for large M (common/index.wgsl).
+//
+// POOL: a 2x2 max-pool with stride 2 ('valid') fused into the output write, for a relu conv
+// followed by such a pool (src/autograd/conv-pool.ts). The block's PX pixels are then PX / 4
+// pooling windows of 4 pixels each (in window order: top-left, top-right, bottom-left,
+// bottom-right), and each invocation writes, per window and channel, the maximum of the 4
+// activated values to y ([batch, pool_h, pool_w, cout]) and its flat index in the conv's output
+// to argmax, as maxpool2d.wgsl's forward does (the first in window order wins ties). The conv's
+// output itself is never written, and the last row and column that the windows skip (odd
+// sizes) are never computed. With RELU, a window whose maximum is 0 gets argmax -1 (no
+// position): relu passes it no gradient, so the pool's backward applies relu's mask for free.
 //!include common/index.wgsl
 
 // Output pixels and groups of 4 output channels per invocation: the register block.
@@ -40,6 +50,8 @@ override QUAD: bool = true;
 override PAIR: bool = false;
 override HAS_BIAS: bool = false;
 override RELU: bool = false;
+// 2x2 stride-2 max-pooling fused into the output write (see above).
+override POOL: bool = false;
 const WG: u32 = 64u;
 
 struct Uniforms {
@@ -47,6 +59,8 @@ struct Uniforms {
   out_h: u32, out_w: u32, cout: u32, k_h: u32,
   k_w: u32, stride_h: u32, stride_w: u32, pad_top: u32,
   pad_left: u32, m: u32, co_blocks: u32, invocations: u32,
+  // POOL: the pooled output's height and width, and its number of windows (batch * pool_h * pool_w).
+  pool_h: u32, pool_w: u32, windows: u32, _pad0: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
@@ -55,6 +69,8 @@ struct Uniforms {
 // Bound to w when there is no bias (HAS_BIAS = false never reads it).
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
+// POOL: the winners' flat indices in the conv's output (-1: none); else a 1-element dummy.
+@group(0) @binding(5) var<storage, read_write> argmax: array<i32>;
 
 // An output pixel (n, oh, ow). Only the block's first pixel is found by dividing: the others
 // step along the row-major order with selects (SIMD integer division is slow on a CPU).
@@ -132,15 +148,21 @@ fn channels(co: u32) -> vec4<u32> {
   return min(vec4<u32>(co) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(u.cout - 1u));
 }
 
-// Adds the bias, applies the activation and writes channels co..co+3 of pixel m that exist.
-fn put(m: u32, co: u32, a: vec4<f32>) {
-  if (m >= u.m) { return; }
+// The output values of channels co..co+3 from their sums: bias added, activation applied.
+fn activate(co: u32, a: vec4<f32>) -> vec4<f32> {
   var v = a;
   if (HAS_BIAS) {
     let cc = channels(co);
     v += vec4<f32>(bias[cc.x], bias[cc.y], bias[cc.z], bias[cc.w]);
   }
   if (RELU) { v = max(v, vec4<f32>(0.0)); }
+  return v;
+}
+
+// Writes channels co..co+3 of pixel m that exist.
+fn put(m: u32, co: u32, a: vec4<f32>) {
+  if (m >= u.m) { return; }
+  let v = activate(co, a);
   let o = m * u.cout + co;
   if (co + 3u < u.cout) {
     y[o] = v.x; y[o + 1u] = v.y; y[o + 2u] = v.z; y[o + 3u] = v.w;
@@ -151,16 +173,69 @@ fn put(m: u32, co: u32, a: vec4<f32>) {
   if (co + 2u < u.cout) { y[o + 2u] = v.z; }
 }
 
+// POOL: the top-left output pixel of pooling window `wi` (row-major over batch, pool_h, pool_w).
+fn window_origin(wi: u32) -> Pos {
+  let per_image = u.pool_h * u.pool_w;
+  let n = wi / per_image;
+  let r = wi - n * per_image;
+  let ph = r / u.pool_w;
+  return Pos(n, 2u * ph, 2u * (r - ph * u.pool_w));
+}
+
+// POOL: window wi (top-left pixel o), channels co..co+3, from the sums of its 4 pixels in window
+// order: writes the maximum of the activated values and where it was (see the header).
+fn put_pool(wi: u32, o: Pos, co: u32, a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>, a3: vec4<f32>) {
+  if (wi >= u.windows) { return; }
+  let lanes = vec4<i32>(0, 1, 2, 3);
+  let i0 = i32(((o.n * u.out_h + o.oh) * u.out_w + o.ow) * u.cout + co);
+  let right = i32(u.cout);
+  let down = i32(u.out_w * u.cout);
+  var best = activate(co, a0);
+  var at = vec4<i32>(i0) + lanes;
+  let v1 = activate(co, a1);
+  at = select(at, vec4<i32>(i0 + right) + lanes, v1 > best);
+  best = select(best, v1, v1 > best);
+  let v2 = activate(co, a2);
+  at = select(at, vec4<i32>(i0 + down) + lanes, v2 > best);
+  best = select(best, v2, v2 > best);
+  let v3 = activate(co, a3);
+  at = select(at, vec4<i32>(i0 + down + right) + lanes, v3 > best);
+  best = select(best, v3, v3 > best);
+  if (RELU) { at = select(vec4<i32>(-1), at, best > vec4<f32>(0.0)); }
+  let oy = wi * u.cout + co;
+  if (co + 3u < u.cout) {
+    y[oy] = best.x; y[oy + 1u] = best.y; y[oy + 2u] = best.z; y[oy + 3u] = best.w;
+    argmax[oy] = at.x; argmax[oy + 1u] = at.y; argmax[oy + 2u] = at.z; argmax[oy + 3u] = at.w;
+    return;
+  }
+  if (co < u.cout) { y[oy] = best.x; argmax[oy] = at.x; }
+  if (co + 1u < u.cout) { y[oy + 1u] = best.y; argmax[oy + 1u] = at.y; }
+  if (co + 2u < u.cout) { y[oy + 2u] = best.z; argmax[oy + 2u] = at.z; }
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear_index(gid, nwg, WG);
   if (t >= u.invocations) { return; }
   let co = (t % u.co_blocks) * CG * 4u;
   let m = (t / u.co_blocks) * PX;
-  let p0 = pos_of(m);
+  var p0 = pos_of(m);
 //!unroll p 1..PX_MAX
-  let p{p} = next(p{p - 1});
+  var p{p} = next(p{p - 1});
 //!end
+  // POOL: the block is PX / 4 windows (their first is wi0), 4 pixels each, in window order. A
+  // window past the last reads a clamped image (window_of) and is never written.
+  let wi0 = (t / u.co_blocks) * (PX / 4u);
+//!unroll j 4
+  let wo{j} = window_origin(wi0 + {j}u);
+//!end
+  if (POOL) {
+//!unroll j 4
+//!unroll k 4
+    p{4 * j + k} = Pos(wo{j}.n, wo{j}.oh + {k}u / 2u, wo{j}.ow + {k}u % 2u);
+//!end
+//!end
+  }
 //!unroll p PX_MAX
   let win{p} = window_of(p{p});
 //!end
@@ -232,6 +307,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ky = select(ky, ky + 1u, wrap_x);
   }
 
+  if (POOL) {
+//!unroll j 4
+//!unroll g CG_MAX
+    if (PX > {4 * j}u && CG > {g}u) {
+      put_pool(wi0 + {j}u, wo{j}, co + {4 * g}u, a{4 * j}_{g}, a{4 * j + 1}_{g}, a{4 * j + 2}_{g}, a{4 * j + 3}_{g});
+    }
+//!end
+//!end
+    return;
+  }
 //!unroll p PX_MAX
 //!unroll g CG_MAX
   if (PX > {p}u && CG > {g}u) { put(m + {p}u, co + {4 * g}u, a{p}_{g}); }

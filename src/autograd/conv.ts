@@ -12,6 +12,7 @@ import {
   conv2dForward,
   convGeometry,
   type ConvGeometry,
+  type LiveExtent,
   type Padding,
 } from '../kernels/conv2d.js';
 import { reduceKernel } from '../kernels/reduce.js';
@@ -42,7 +43,7 @@ function pair(op: string, what: string, v: number | [number, number]): [number, 
 }
 
 /** Checks the arguments and returns the launch geometry; throws naming the op and the value. */
-function check(op: string, x: Tensor, f: Tensor, strides: number | [number, number], pad: string, dilations: unknown): ConvGeometry {
+export function check(op: string, x: Tensor, f: Tensor, strides: number | [number, number], pad: string, dilations: unknown): ConvGeometry {
   if (x.rank !== 4) {
     throw new Error(
       `${op}: x must be rank 4 [batch, height, width, inChannels] or rank 3 [height, width, inChannels], got shape [${x.shape.join(', ')}]`,
@@ -68,7 +69,7 @@ function check(op: string, x: Tensor, f: Tensor, strides: number | [number, numb
   return g;
 }
 
-function checkFormat(op: string, dataFormat: string | undefined): void {
+export function checkFormat(op: string, dataFormat: string | undefined): void {
   if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`${op}: only dataFormat 'NHWC' is supported, got '${dataFormat}'`);
 }
 
@@ -85,20 +86,35 @@ const conv2dOp = defineOp(
         const d = relu && !isReluMasked(dy, y) ? binaryKernel('reluGrad', dy, y) : dy;
         // dy may be zero past a corner (a floor-rounding max-pool after the layer): the
         // kernels skip that part (live-extent.ts). relu's mask keeps those zeros.
-        const live = liveExtentOf(dy);
-        // A first layer's input (the images) needs no gradient: its input-gradient kernel,
-        // as costly as the forward pass, is skipped.
-        const dx = needs[0] ? conv2dBackpropInput(d, f, g, live) : null;
-        if (bias && needs[1] && needs[2]) {
-          const { dw, db } = conv2dBackpropFilterBias(x, d, g, live);
-          return [dx, dw, db];
-        }
-        return [dx, needs[1] ? conv2dBackpropFilter(x, d, g, live) : null, bias && needs[2] ? reduceKernel('sum', d, [0, 1, 2]) : null];
+        return convGradients(x, f, bias, g, d, liveExtentOf(dy), needs);
       },
     };
   },
   (x: Tensor, f: Tensor, bias: Tensor | null) => (bias ? [x, f, bias] : [x, f]),
 );
+
+/**
+ * The gradients of a conv's x, filter and bias from d, the gradient of its output before the
+ * activation (zero past `live`, when given). Only those in `needs` are computed.
+ */
+export function convGradients(
+  x: Tensor,
+  f: Tensor,
+  bias: Tensor | null,
+  g: ConvGeometry,
+  d: Tensor,
+  live: LiveExtent | undefined,
+  needs: readonly boolean[],
+): (Tensor | null)[] {
+  // A first layer's input (the images) needs no gradient: its input-gradient kernel, as costly
+  // as the forward pass, is skipped.
+  const dx = needs[0] ? conv2dBackpropInput(d, f, g, live) : null;
+  if (bias && needs[1] && needs[2]) {
+    const { dw, db } = conv2dBackpropFilterBias(x, d, g, live);
+    return [dx, dw, db];
+  }
+  return [dx, needs[1] ? conv2dBackpropFilter(x, d, g, live) : null, bias && needs[2] ? reduceKernel('sum', d, [0, 1, 2]) : null];
+}
 
 /** Adds a batch dim to rank-3 input (as tfjs does) and removes it from the result. */
 function withBatch(x: Tensor, run: (x4: Tensor) => Tensor): Tensor {

@@ -6,7 +6,8 @@ export * from './creation.js'; // tensor, scalar, zeros, ones, fill, random*, va
 export * from './elementwise.js'; // add ... relu, with broadcasting
 export * from './reduce.js'; // sum, mean, max, min
 export * from './shape.js'; // reshape, clone
-export * from './conv.js'; // conv2d, fusedConv2d
+export { conv2d, fusedConv2d, type Activation, type FusedConv2dArgs } from './conv.js';
+export { fusedConv2dReluMaxPool } from './conv-pool.js';
 export * from './matmul.js'; // matMul, fusedMatMul
 export * from './distance.js'; // euclideanDistance, cosineSimilarity, pairwiseDistances
 export * from './pool.js'; // maxPool

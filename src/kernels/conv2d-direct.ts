@@ -74,8 +74,40 @@ const liveMacs = (g: ConvGeometry, liveH: number, liveW: number): number =>
 /** y = act(conv2d(x, filter) + bias): one launch, bias and relu applied in the output write. */
 export function conv2dForwardDirect(x: Tensor, filter: Tensor, g: ConvGeometry, bias: Tensor | null, relu: boolean): Tensor {
   const y = empty([g.n, g.oh, g.ow, g.cout]);
-  const m = g.n * g.oh * g.ow;
   if (y.size === 0) return y;
+  // The shader names an argmax binding that only the pooled launch writes.
+  const dummy = empty([1], 'int32');
+  launchForward(x, filter, g, bias, relu, y, dummy, null);
+  dummy.dispose();
+  return y;
+}
+
+/**
+ * maxPool(relu(conv2d(x, filter) + bias), 2, 2, 'valid') in one launch (POOL in
+ * shaders/conv2d_forward.wgsl): the pooled maxima, and argmax, the flat index of each maximum in
+ * the conv's output ([n, oh, ow, cout]), or -1 where the maximum is 0 (relu passes no gradient
+ * there). The conv's output is never written.
+ */
+export function conv2dReluMaxPoolDirect(x: Tensor, filter: Tensor, g: ConvGeometry, bias: Tensor | null): { y: Tensor; argmax: Tensor } {
+  const pool = { h: Math.floor(g.oh / 2), w: Math.floor(g.ow / 2) };
+  const y = empty([g.n, pool.h, pool.w, g.cout]);
+  const argmax = empty([g.n, pool.h, pool.w, g.cout], 'int32');
+  if (y.size > 0) launchForward(x, filter, g, bias, true, y, argmax, pool);
+  return { y, argmax };
+}
+
+function launchForward(
+  x: Tensor,
+  filter: Tensor,
+  g: ConvGeometry,
+  bias: Tensor | null,
+  relu: boolean,
+  y: Tensor,
+  argmax: Tensor,
+  pool: { h: number; w: number } | null,
+): void {
+  const m = g.n * g.oh * g.ow;
+  const windows = pool ? g.n * pool.h * pool.w : 0;
   const quad = g.cin % 4 === 0;
   // The scalar K loop (cin % 4 != 0) gained nothing from the large block (measured on conv1).
   const { px, cgMax } = quad ? directBlock() : SMALL;
@@ -84,20 +116,24 @@ export function conv2dForwardDirect(x: Tensor, filter: Tensor, g: ConvGeometry, 
   // 1.35x with 16 x 32 ones, whose body then outgrows the CPU's instruction cache.
   const pair = g.cin % 8 === 0 && px * cg <= 32;
   const coBlocks = Math.ceil(g.cout / (4 * cg));
-  const invocations = coBlocks * Math.ceil(m / px);
+  // A block is px pixels, or px / 4 pooling windows of 4 pixels.
+  const blocks = pool ? Math.ceil(windows / (px / 4)) : Math.ceil(m / px);
+  const invocations = coBlocks * blocks;
+  const computed = pool ? 4 * windows : m;
   backend().dispatch({
     shader: 'conv2d_forward',
     entry: 'main',
-    constants: { PX: px, CG: cg, QUAD: quad ? 1 : 0, PAIR: pair ? 1 : 0, HAS_BIAS: bias ? 1 : 0, RELU: relu ? 1 : 0 },
-    uniforms: common(g).u32(m, coBlocks, invocations).bytes(),
+    constants: { PX: px, CG: cg, QUAD: quad ? 1 : 0, PAIR: pair ? 1 : 0, HAS_BIAS: bias ? 1 : 0, RELU: relu ? 1 : 0, POOL: pool ? 1 : 0 },
+    uniforms: common(g)
+      .u32(m, coBlocks, invocations, pool?.h ?? 0, pool?.w ?? 0, windows, 0)
+      .bytes(),
     // Without a bias the filter stands in at binding 3: layout 'auto' keeps every binding the
     // shader names, and HAS_BIAS = false never reads it.
-    buffers: [x.buffer, filter.buffer, (bias ?? filter).buffer, y.buffer],
+    buffers: [x.buffer, filter.buffer, (bias ?? filter).buffer, y.buffer, argmax.buffer],
     workgroups: grid1d(Math.ceil(invocations / WG)),
-    flops: 2 * macs(g),
-    bytes: 4 * (x.size + filter.size + y.size),
+    flops: 2 * computed * g.cout * g.kh * g.kw * g.cin,
+    bytes: 4 * (x.size + filter.size + y.size + (pool ? argmax.size : 0)),
   });
-  return y;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Spatial layers on NHWC batches: Conv2D (HWIO filters, as Keras) and MaxPooling2D. */
 import type { Shape, Tensor, Variable } from '../engine/tensor.js';
 import type { Random } from '../engine/random.js';
-import { fusedConv2d, maxPool } from '../autograd/ops.js';
+import { fusedConv2d, fusedConv2dReluMaxPool, maxPool } from '../autograd/ops.js';
 import { Layer, checkActivation, checkPadding, glorotUniform, pairOf, windowOutput, type Activation, type LayerConfig } from './layer.js';
 
 export interface Conv2DOptions {
@@ -82,6 +82,34 @@ export class Conv2D extends Layer {
     const kernel = this.makeVariable('kernel', shape, glorotUniform(shape, kh * kw * cin, kh * kw * this.filters, rng));
     if (!this.useBias) return [kernel];
     return [kernel, this.makeVariable('bias', [this.filters], new Float32Array(this.filters))];
+  }
+
+  /**
+   * Whether `next` (the layer after this one) can run fused with it: a relu conv and a 2x2
+   * max-pool of stride 2 with 'valid' windows, the seed network's pattern (one kernel instead of
+   * two, src/autograd/conv-pool.ts).
+   */
+  fusesWith(next: Layer): next is MaxPooling2D {
+    return (
+      this.activation === 'relu' &&
+      next instanceof MaxPooling2D &&
+      next.padding === 'valid' &&
+      next.poolSize.every((s) => s === 2) &&
+      next.strides.every((s) => s === 2)
+    );
+  }
+
+  /** This layer then `pool` (for which fusesWith holds), as one op; input checked as `apply`. */
+  applyPooled(x: Tensor, pool: MaxPooling2D): Tensor {
+    this.checkInput(x);
+    if (!this.fusesWith(pool)) throw new Error(`layer ${this.label}: cannot run fused with '${(pool as Layer).name}'`);
+    return fusedConv2dReluMaxPool({
+      x,
+      filter: this.weights[0],
+      strides: this.strides,
+      pad: this.padding,
+      bias: this.useBias ? this.weights[1] : undefined,
+    });
   }
 
   protected call(x: Tensor): Tensor {

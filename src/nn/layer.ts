@@ -73,13 +73,18 @@ export abstract class Layer {
 
   /** Maps a batch `[N, ...inputShape]` to `[N, ...outputShape]` with autograd ops. */
   apply(x: Tensor): Tensor {
+    this.checkInput(x);
+    return this.call(x);
+  }
+
+  /** Throws unless x is a batch of this layer's input shape. */
+  protected checkInput(x: Tensor): void {
     const want = this.requireBuilt();
     if (x.rank !== want.length + 1 || want.some((d, i) => x.shape[i + 1] !== d)) {
       throw new Error(
         `layer ${this.label}: expected input [batch, ${want.join(', ')}], got [${x.shape.join(', ')}]`,
       );
     }
-    return this.call(x);
   }
 
   /** The layer's computation on a checked input. */

@@ -7,6 +7,7 @@ import { tidy } from '../engine/scope.js';
 import { Random } from '../engine/random.js';
 import { noGrad } from '../autograd/tape.js';
 import type { Layer } from './layer.js';
+import { Conv2D } from './conv-layers.js';
 import { formatSummary } from './summary.js';
 
 export interface SequentialOptions {
@@ -78,7 +79,17 @@ export class Sequential {
       throw new Error(`${this.name}: expected input [batch, ${want.join(', ')}], got [${x.shape.join(', ')}]`);
     }
     let y = x;
-    for (const layer of this.layers) y = layer.apply(y);
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      const next = this.layers[i + 1];
+      // A relu Conv2D and the 2x2 MaxPooling2D after it run as one kernel (conv-layers.ts).
+      if (next && layer instanceof Conv2D && layer.fusesWith(next)) {
+        y = layer.applyPooled(y, next);
+        i++;
+      } else {
+        y = layer.apply(y);
+      }
+    }
     return y;
   }
 
