@@ -15,11 +15,13 @@
 // Tiling: as conv2d_forward.wgsl (barrier-free, named registers written out by `//!unroll`,
 // scalar reads): each invocation computes RB consecutive filter rows by CG groups of 4 output
 // channels (overrides, at most RB_MAX = 16 and CG_MAX = 8) over its chunk, one output pixel per
-// loop step, or two with PAIR (small blocks). Per pixel it reads RB x values and CG dy-quads and
-// does RB * CG * 4 multiply-adds. The host takes 8 x 16 with PAIR on every adapter: unlike the
-// forward pass, this kernel's time on SwiftShader goes to the multiply-adds (removing either
-// read changed nothing), so bigger blocks did not pay, and they multiply the partial sums. Without padding (PADDED = false) every tap is
-// inside the image and the bounds tests compile away.
+// loop step, or two with PAIR. Per pixel it reads RB x values and CG dy-quads and does
+// RB * CG * 4 multiply-adds. The host takes 8 rows x 16 channels with PAIR on every adapter, or
+// all the rows when there are at most 16 (a first conv with one input channel: 9 taps and the
+// bias row in one block rather than two 8-row blocks mostly empty). Unlike the forward pass,
+// this kernel's time on SwiftShader goes to the multiply-adds (removing either read changed
+// nothing), so bigger blocks did not pay, and they multiply the partial sums. Without padding
+// (PADDED = false) every tap is inside the image and the bounds tests compile away.
 // Invocation t: channel block t % co_blocks, then row block, then split (slowest), so that
 // neighbouring invocations walk the same pixels.
 // live_h x live_w: the corner of dy that can be non-zero (all of it, or less when max-pooling

@@ -179,12 +179,15 @@ export function conv2dInputGradDirect(dy: Tensor, filter: Tensor, g: ConvGeometr
 }
 
 /**
- * The filter gradient's block: 8 filter rows by up to 16 channels on every adapter. The large
- * block measured no faster on SwiftShader (its time there goes to the multiply-adds, not to the
- * reads: removing either read changed nothing), and it would multiply the split-K partial sums.
+ * The filter gradient's block: 8 filter rows by up to 16 channels on every adapter, or all the
+ * rows when there are at most 16 (a first conv's: 3x3 taps of one channel and the bias row, 10;
+ * 8-row blocks computed 16 of them, and the filter gradient of the seed's first conv went from
+ * 64 to 23-35 ms on SwiftShader). The large block measured no faster on SwiftShader (its time
+ * there goes to the multiply-adds, not to the reads: removing either read changed nothing), and
+ * it would multiply the split-K partial sums.
  */
-function filterGradBlock(g: ConvGeometry): { rb: number; cg: number } {
-  return { rb: SMALL.px, cg: channelGroups(g.cout, SMALL.cgMax) };
+function filterGradBlock(g: ConvGeometry, outRows: number): { rb: number; cg: number } {
+  return { rb: outRows <= 16 ? outRows : SMALL.px, cg: channelGroups(g.cout, SMALL.cgMax) };
 }
 
 /**
@@ -192,10 +195,10 @@ function filterGradBlock(g: ConvGeometry): { rb: number; cg: number } {
  * invocations to fill every core (about 4096, 64 workgroups), but chunks of at least 64 pixels
  * so that the partial sums stay small. A function of the shapes only, so that results repeat.
  */
-export function filterGradSplits(g: ConvGeometry, live: LiveExtent = { h: g.oh, w: g.ow }): number {
+export function filterGradSplits(g: ConvGeometry, live: LiveExtent = { h: g.oh, w: g.ow }, withBias = false): number {
   const pixels = g.n * Math.min(g.oh, live.h) * Math.min(g.ow, live.w);
   const rows = g.kh * g.kw * g.cin;
-  const { rb, cg } = filterGradBlock(g);
+  const { rb, cg } = filterGradBlock(g, rows + (withBias ? 1 : 0));
   const blocks = Math.ceil(rows / rb) * Math.ceil(g.cout / (4 * cg));
   return Math.max(1, Math.min(Math.ceil(4096 / blocks), Math.floor(pixels / 64)));
 }
@@ -219,9 +222,9 @@ export function conv2dFilterGradDirect(
   const liveH = Math.min(g.oh, live.h);
   const liveW = Math.min(g.ow, live.w);
   const pixels = g.n * liveH * liveW;
-  const splits = filterGradSplits(g, live);
+  const splits = filterGradSplits(g, live, withBias);
   const chunk = Math.ceil(pixels / splits);
-  const { rb, cg } = filterGradBlock(g);
+  const { rb, cg } = filterGradBlock(g, outRows);
   const coBlocks = Math.ceil(g.cout / (4 * cg));
   const rowBlocks = Math.ceil(outRows / rb);
   const invocations = coBlocks * rowBlocks * splits;
@@ -233,8 +236,8 @@ export function conv2dFilterGradDirect(
     backend().dispatch({
       shader: 'conv2d_filter_grad',
       entry: 'main',
-      // Two pixels per step only for small blocks (as the forward's PAIR).
-      constants: { RB: rb, CG: cg, PAIR: rb * cg <= 32 ? 1 : 0, PADDED: padded ? 1 : 0, HAS_BIAS: withBias ? 1 : 0 },
+      // Two pixels per step (not for blocks over 16 rows x 16 channels, which no launch takes).
+      constants: { RB: rb, CG: cg, PAIR: rb * cg <= 64 ? 1 : 0, PADDED: padded ? 1 : 0, HAS_BIAS: withBias ? 1 : 0 },
       uniforms: common(g).u32(rows, coBlocks, rowBlocks, pixels, chunk, invocations, outRows, liveH, liveW, 0, 0).bytes(),
       buffers: [x.buffer, dy.buffer, partial.buffer],
       workgroups: grid1d(Math.ceil(invocations / WG)),
