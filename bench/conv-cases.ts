@@ -1,19 +1,23 @@
 /**
  * The conv kernels' cases for conv1 and conv2 at the seed's shapes: forward with the fused bias
  * and ReLU of the layer, input gradient (dy → dx) and filter gradient (x, dy → dw), each launched
- * straight through src/kernels/conv2d.ts. conv1's input gradient is measured for completeness;
+ * straight through src/kernels/conv2d.ts. Where training fuses the 2x2 max-pool into the conv's
+ * forward kernel (the 'direct' convs of software adapters, src/autograd/conv-pool.ts), the
+ * forward case is that fused kernel, and its FLOPs count the pixels it computes (the pool's
+ * windows). conv1's input gradient is measured for completeness;
  * training never runs it (nothing needs the gradient of the images). conv2's gradients are
  * measured as training runs them: its 2x2 pool reads only the first 10x10 of the 11x11 outputs,
  * so dy is zero past that corner and the kernels skip it (src/autograd/live-extent.ts); their
  * FLOPs count the 10x10 corner only.
  */
-import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, convGeometry } from '../src/kernels/conv2d.js';
+import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, conv2dVariant, convGeometry } from '../src/kernels/conv2d.js';
+import { conv2dReluMaxPoolDirect } from '../src/kernels/conv2d-direct.js';
 import { convMacs, seedShapes, type ConvShape, type PoolShape } from './seed-flops.js';
 import { disposeAll, rand, show, type KernelCase } from './kernel-cases.js';
 
 const F = 4;
 
-function casesOf(label: string, c: ConvShape, training: { inputGrad: boolean; pool: PoolShape }): KernelCase[] {
+function casesOf(label: string, c: ConvShape, training: { inputGrad: boolean; pool: PoolShape; fused: boolean }): KernelCase[] {
   const xShape = [c.batch, c.inH, c.inW, c.cin];
   const wShape = [c.k, c.k, c.cin, c.cout];
   const yShape = [c.batch, c.outH, c.outW, c.cout];
@@ -25,18 +29,32 @@ function casesOf(label: string, c: ConvShape, training: { inputGrad: boolean; po
   const cropped = live.h < c.outH || live.w < c.outW;
   const liveFlops = (flops * live.h * live.w) / (c.outH * c.outW);
   const dyShape = `dy${show(yShape)}${cropped ? ` (${live.h}×${live.w} read by the pool)` : ''}`;
+  const pooled = [c.batch, training.pool.outH, training.pool.outW, c.cout];
+  const forward: KernelCase = training.fused
+    ? {
+        name: `${label} forward`,
+        shape: `x${show(xShape)} * w${show(wShape)} + bias, relu, 2×2 max-pool → ${show(pooled)} + argmax${cropped ? ` (${live.h}×${live.w} of ${c.outH}×${c.outW} computed)` : ''}`,
+        flops: liveFlops,
+        bytes: F * (xs + ws + c.cout + 2 * pooled.reduce((a, b) => a * b)),
+        bound: 'compute',
+        setup() {
+          const [x, w, bias] = [rand(xShape), rand(wShape), rand([c.cout])];
+          return { launch: () => void conv2dReluMaxPoolDirect(x, w, g, bias), dispose: disposeAll([x, w, bias]) };
+        },
+      }
+    : {
+        name: `${label} forward`,
+        shape: `x${show(xShape)} * w${show(wShape)} + bias, relu → ${show(yShape)}`,
+        flops,
+        bytes: F * (xs + ws + c.cout + ys),
+        bound: 'compute',
+        setup() {
+          const [x, w, bias] = [rand(xShape), rand(wShape), rand([c.cout])];
+          return { launch: () => void conv2dForward(x, w, g, bias, true), dispose: disposeAll([x, w, bias]) };
+        },
+      };
   return [
-    {
-      name: `${label} forward`,
-      shape: `x${show(xShape)} * w${show(wShape)} + bias, relu → ${show(yShape)}`,
-      flops,
-      bytes: F * (xs + ws + c.cout + ys),
-      bound: 'compute',
-      setup() {
-        const [x, w, bias] = [rand(xShape), rand(wShape), rand([c.cout])];
-        return { launch: () => void conv2dForward(x, w, g, bias, true), dispose: disposeAll([x, w, bias]) };
-      },
-    },
+    forward,
     {
       name: `${label} input-grad`,
       shape: `${dyShape} * w → dx${show(xShape)}`,
@@ -65,5 +83,9 @@ function casesOf(label: string, c: ConvShape, training: { inputGrad: boolean; po
 
 export async function convCases(images: number): Promise<KernelCase[]> {
   const s = seedShapes(images);
-  return [...casesOf('conv1', s.conv1, { inputGrad: false, pool: s.pool1 }), ...casesOf('conv2', s.conv2, { inputGrad: true, pool: s.pool2 })];
+  const fused = conv2dVariant('forward') === 'direct';
+  return [
+    ...casesOf('conv1', s.conv1, { inputGrad: false, pool: s.pool1, fused }),
+    ...casesOf('conv2', s.conv2, { inputGrad: true, pool: s.pool2, fused }),
+  ];
 }

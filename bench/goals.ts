@@ -126,7 +126,7 @@ export function whatLimits(r: BenchResults): string[] {
   if (node && !isUnavailable(node) && t.nodeLimit) {
     const flops = isUnavailable(r.training) ? 0 : r.training.flopsPerPair;
     notes.push(
-      `Ours in Node sustains ${f((node.pairsPerSec * flops) / 1e9)} GFLOP/s of useful work over a whole step, against a measured peak of ` +
+      `Ours in Node sustains ${f((node.pairsPerSec * flops) / 1e9)} GFLOP/s of the nominal work (FLOPs per pair × pairs/s) over a whole step, against a measured peak of ` +
         `${isUnavailable(r.adapter) ? '?' : f(r.adapter.peakGflops)} GFLOP/s (limit ${f(t.nodeLimit, 0)} pairs/s).`,
     );
   }

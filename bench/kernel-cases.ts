@@ -28,7 +28,7 @@ export const rand = (shape: number[]): Tensor => randomUniform(shape, -1, 1, see
 export const show = (s: readonly number[]): string => `[${s.join(',')}]`;
 export const disposeAll = (ts: Tensor[]) => () => ts.forEach((t) => t.dispose());
 
-function poolCases(label: string, p: PoolShape): KernelCase[] {
+function poolCases(label: string, p: PoolShape, forwardFused: boolean): KernelCase[] {
   const xShape = [p.batch, p.inH, p.inW, p.channels];
   const yShape = [p.batch, p.outH, p.outW, p.channels];
   const inN = xShape.reduce((a, b) => a * b);
@@ -41,6 +41,7 @@ function poolCases(label: string, p: PoolShape): KernelCase[] {
       flops: outN * 4,
       bytes: F * (inN + 2 * outN),
       bound: 'memory',
+      note: forwardFused ? "not run in training (fused into the conv's forward kernel)" : undefined,
       setup() {
         const x = rand(xShape);
         return { launch: () => void maxPool2dKernel(x, g), dispose: disposeAll([x]) };
@@ -131,12 +132,15 @@ async function adamCase(): Promise<KernelCase> {
   };
 }
 
-/** Pool, dense and Adam cases (the convs come from conv-cases.ts). */
-export async function otherCases(images: number): Promise<KernelCase[]> {
+/**
+ * Pool, dense and Adam cases (the convs come from conv-cases.ts). `poolFused`: training runs the
+ * pools' forward pass inside the conv's kernel (conv-cases.ts says when).
+ */
+export async function otherCases(images: number, poolFused: boolean): Promise<KernelCase[]> {
   const s = seedShapes(images);
   return [
-    ...poolCases('maxPool1 2×2', s.pool1),
-    ...poolCases('maxPool2 2×2', s.pool2),
+    ...poolCases('maxPool1 2×2', s.pool1, poolFused),
+    ...poolCases('maxPool2 2×2', s.pool2, poolFused),
     ...denseCases('dense1 1600→128', s.dense1, true),
     ...denseCases('dense2 128→64', s.dense2, false),
     await adamCase(),

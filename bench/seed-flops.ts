@@ -86,6 +86,17 @@ export function stepFlops(images: number): StepFlops {
   return { forward, backward, total: forward + backward, layers };
 }
 
+/**
+ * FLOPs of conv2 that a step on `images` images can leave out: its outputs past the corner its
+ * 2x2 pool reads (11x11 computed, 10x10 read), in the forward pass and both gradients.
+ */
+export function skippedConv2Flops(images: number): number {
+  const s = seedShapes(images);
+  const c = s.conv2;
+  const read = 2 * s.pool2.outH * 2 * s.pool2.outW;
+  return 3 * 2 * convMacs(c) * (1 - read / (c.outH * c.outW));
+}
+
 /** FLOPs per training pair (two images). */
 export const FLOPS_PER_PAIR = stepFlops(2).total;
 /** Forward FLOPs per image (inference). */
