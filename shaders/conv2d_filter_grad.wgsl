@@ -25,7 +25,7 @@
 // Invocation t: channel block t % co_blocks, then row block, then split (slowest), so that
 // neighbouring invocations walk the same pixels.
 // live_h x live_w: the corner of dy that can be non-zero (all of it, or less when max-pooling
-// with floor rounding drops dy's last row and column, src/autograd/dy-extent.ts): the sums run
+// with floor rounding drops dy's last row and column, src/autograd/live-extent.ts): the sums run
 // over the batch * live_h * live_w pixels inside it (q_total) and skip the rest.
 //!include common/index.wgsl
 

@@ -32,7 +32,7 @@
 // SwiftShader) share the pixel when ci_blocks * n_blocks is a multiple of 4. The host takes it
 // when the batch fills the blocks (little padding). live_h x live_w: the corner of dy that can
 // be non-zero (the whole of it, or less when max-pooling with floor rounding drops its last row
-// and column, src/autograd/dy-extent.ts); taps outside it are skipped the same way.
+// and column, src/autograd/live-extent.ts); taps outside it are skipped the same way.
 //!include common/index.wgsl
 
 // Input pixels and groups of 4 input channels per invocation: the register block.
