@@ -9,9 +9,10 @@
  * kernel scatters dy to those positions (relu's mask is already in argmax: -1 where the maximum
  * is 0) and the conv's gradient kernels skip the unread corner (live-extent.ts).
  *
- * The same values as maxPool(fusedConv2d(...), 2, 2, 'valid') to the bit, forward and backward:
- * the same sums, in the same order, then the same comparisons. Where the fused kernel does not
- * apply (the 'im2col' conv of hardware GPUs, rank-3 input) it is those two ops.
+ * The same values as maxPool(fusedConv2d(...), 2, 2, 'valid'), forward and backward: the same
+ * sums, in the same order, then the same comparisons (only a zero gradient may differ in sign:
+ * relu's mask multiplies a negative dy by 0, argmax -1 writes +0). Where the fused kernel does
+ * not apply (the 'im2col' conv of hardware GPUs, rank-3 input) it is those two ops.
  */
 import type { Tensor } from '../engine/tensor.js';
 import { conv2dReluMaxPoolDirect } from '../kernels/conv2d-direct.js';
