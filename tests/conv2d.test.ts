@@ -26,7 +26,7 @@ interface Case {
 }
 
 // H/W of 1, 7, 13, 28 and uneven; Cin/Cout of 1, 3, 4, 5, 8, 12, 32, 36, 40; 1x1, 2x2, 3x3, 5x5 kernels;
-// strides 1 and 2; both paddings; batch <= 4 (tfjs's CPU backprop is slow) but for small images.
+// strides 1 and 2; both paddings; batch <= 4 (tfjs's CPU backprop is slow), larger only on small images.
 const cases: Case[] = [
   { x: [1, 7, 7, 1], f: [3, 3, 1, 1], s: 1, pad: 'valid' },
   { x: [2, 7, 7, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
