@@ -17,8 +17,8 @@
 import type { Tensor } from '../engine/tensor.js';
 import { conv2dReluMaxPoolDirect } from '../kernels/conv2d-direct.js';
 import { conv2dVariant, type ConvGeometry } from '../kernels/conv2d.js';
-import { maxPool2dBackwardKernel, poolGeometry } from '../kernels/maxpool2d.js';
-import { check, checkFormat, convGradients, fusedConv2d, type FusedConv2dArgs } from './conv.js';
+import { maxPool2dBackwardKernel, poolGeometry, poolReadExtent } from '../kernels/maxpool2d.js';
+import { check, checkBias, checkFormat, convGradients, fusedConv2d, type FusedConv2dArgs } from './conv.js';
 import { toTensor } from './creation.js';
 import { maxPool } from './pool.js';
 import { defineOp } from './tape.js';
@@ -33,7 +33,7 @@ const convReluMaxPoolOp = defineOp(
       saved: [argmax],
       backward: (dy: Tensor, needs: readonly boolean[]) => {
         const d = maxPool2dBackwardKernel(dy, argmax, pg);
-        const grads = convGradients(x, f, bias, g, d, { h: 2 * pg.outH, w: 2 * pg.outW }, needs);
+        const grads = convGradients(x, f, bias, g, d, poolReadExtent(pg), needs);
         d.dispose();
         return grads;
       },
@@ -52,10 +52,7 @@ export function fusedConv2dReluMaxPool(args: Omit<FusedConv2dArgs, 'activation'>
   const apart = () => maxPool(fusedConv2d({ ...args, activation: 'relu' }), 2, 2, 'valid');
   if (xt.rank !== 4 || conv2dVariant('forward') !== 'direct') return apart();
   checkFormat('fusedConv2dReluMaxPool', args.dataFormat);
-  const bias = args.bias == null ? null : toTensor(args.bias);
-  if (bias && (bias.rank !== 1 || bias.shape[0] !== ft.shape[3])) {
-    throw new Error(`fusedConv2dReluMaxPool: bias must have shape [${ft.shape[3]}] (the filter's out channels), got [${bias.shape.join(', ')}]`);
-  }
+  const bias = checkBias('fusedConv2dReluMaxPool', args.bias, ft);
   const g = check('fusedConv2dReluMaxPool', xt, ft, args.strides, args.pad, args.dilations);
   if (g.oh < 2 || g.ow < 2) {
     throw new Error(`fusedConv2dReluMaxPool: the conv's ${g.oh}x${g.ow} output is smaller than the 2x2 pooling window`);

@@ -73,6 +73,16 @@ export function checkFormat(op: string, dataFormat: string | undefined): void {
   if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`${op}: only dataFormat 'NHWC' is supported, got '${dataFormat}'`);
 }
 
+/** The bias argument as a tensor (null when absent); throws unless it has the filter's out channels. */
+export function checkBias(op: string, bias: TensorLike | null | undefined, filter: Tensor): Tensor | null {
+  if (bias == null) return null;
+  const b = toTensor(bias);
+  if (b.rank !== 1 || b.shape[0] !== filter.shape[3]) {
+    throw new Error(`${op}: bias must have shape [${filter.shape[3]}] (the filter's out channels), got [${b.shape.join(', ')}]`);
+  }
+  return b;
+}
+
 const conv2dOp = defineOp(
   'conv2d',
   (x: Tensor, f: Tensor, bias: Tensor | null, g: ConvGeometry, relu: boolean) => {
@@ -149,9 +159,6 @@ export function fusedConv2d(args: FusedConv2dArgs): Tensor {
   const act = args.activation ?? 'linear';
   if (act !== 'linear' && act !== 'relu') throw new Error(`fusedConv2d: activation must be 'linear' or 'relu', got '${act}'`);
   checkFormat('fusedConv2d', args.dataFormat);
-  const bias = args.bias == null ? null : toTensor(args.bias);
-  if (bias && (bias.rank !== 1 || bias.shape[0] !== ft.shape[3])) {
-    throw new Error(`fusedConv2d: bias must have shape [${ft.shape[3]}] (the filter's out channels), got [${bias.shape.join(', ')}]`);
-  }
+  const bias = checkBias('fusedConv2d', args.bias, ft);
   return withBatch(xt, (x4) => conv2dOp(x4, ft, bias, check('fusedConv2d', x4, ft, args.strides, args.pad, args.dilations), act === 'relu'));
 }

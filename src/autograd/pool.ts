@@ -1,6 +1,6 @@
 /** Max-pooling under TensorFlow.js's name and argument order (NHWC). */
 import type { Tensor } from '../engine/tensor.js';
-import { maxPool2dKernel, maxPool2dBackwardKernel, poolGeometry, type PoolPadding } from '../kernels/maxpool2d.js';
+import { maxPool2dKernel, maxPool2dBackwardKernel, poolGeometry, poolReadExtent, type PoolPadding } from '../kernels/maxpool2d.js';
 import { defineOp } from './tape.js';
 import { isReluOutput, markReluMasked } from './relu-mask.js';
 import { markLiveExtent } from './live-extent.js';
@@ -31,10 +31,7 @@ const maxPoolOp = defineOp(
         const dx = maxPool2dBackwardKernel(dy4, argmax, g, mask ? value : null);
         if (mask) markReluMasked(dx, x);
         // Rows and columns in no window (floor rounding) get no gradient (live-extent.ts).
-        markLiveExtent(dx, {
-          h: Math.min(g.inH, (g.outH - 1) * g.strideH + g.filterH - g.padTop),
-          w: Math.min(g.inW, (g.outW - 1) * g.strideW + g.filterW - g.padLeft),
-        });
+        markLiveExtent(dx, poolReadExtent(g));
         if (rank3) {
           dy4.dispose();
           const dx3 = dx.viewAs(x.shape);

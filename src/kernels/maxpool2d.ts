@@ -69,6 +69,17 @@ export function poolGeometry(
   return { batch, inH, inW, channels, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft };
 }
 
+/**
+ * The corner of the input that some window reads: rows 0..h-1 and columns 0..w-1 (less than the
+ * input when 'valid' windows do not divide it; the rest gets no gradient).
+ */
+export function poolReadExtent(g: PoolGeometry): { h: number; w: number } {
+  return {
+    h: Math.min(g.inH, (g.outH - 1) * g.strideH + g.filterH - g.padTop),
+    w: Math.min(g.inW, (g.outW - 1) * g.strideW + g.filterW - g.padLeft),
+  };
+}
+
 /** Channel quads: each invocation takes 4 consecutive channels (shaders/maxpool2d.wgsl). */
 const quadsOf = (g: PoolGeometry): number => Math.ceil(g.channels / 4);
 
