@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: SwiftShader already uses both, so more parallel files only thrash.
     maxWorkers: 2,
+    // The second reporter names the file a crashed worker was running (vitest does not).
+    reporters: ['default', './tests/helpers/unfinished-reporter.ts'],
   },
 });

@@ -375,14 +375,19 @@ export class Backend {
 
   destroy(): void {
     if (this.destroyed) return;
-    if (this.lostReason === null) this.flush();
-    this.destroyed = true;
-    this.markLost('the backend was shut down or replaced', 'destroyed');
-    this.pool.clear();
-    for (const list of this.uniformFree.values()) for (const b of list) b.destroy();
-    this.uniformFree.clear();
-    this.device.destroy();
+    // First, so that nothing below that throws (a flush on a failing device) can leave the
+    // instance to the garbage collector while Dawn still polls it (PLATFORM.md).
     keepUntilExit(this.owner);
+    try {
+      if (this.lostReason === null) this.flush();
+    } finally {
+      this.destroyed = true;
+      this.markLost('the backend was shut down or replaced', 'destroyed');
+      this.pool.clear();
+      for (const list of this.uniformFree.values()) for (const b of list) b.destroy();
+      this.uniformFree.clear();
+      this.device.destroy();
+    }
   }
 }
 
