@@ -8,10 +8,12 @@
  * training never runs it (nothing needs the gradient of the images). conv2's gradients are
  * measured as training runs them: its 2x2 pool reads only the first 10x10 of the 11x11 outputs,
  * so dy is zero past that corner and the kernels skip it (src/autograd/live-extent.ts); their
- * FLOPs count the 10x10 corner only.
+ * FLOPs count the 10x10 corner only. Where the filter gradient runs as the forward kernel over
+ * groups of images (filterGradGrouped, src/kernels/conv2d-direct.ts), its row times all of that
+ * op's launches (the conv, the sum over groups, the HWIO transpose) and says so.
  */
 import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, conv2dVariant, convGeometry } from '../src/kernels/conv2d.js';
-import { conv2dReluMaxPoolDirect } from '../src/kernels/conv2d-direct.js';
+import { conv2dReluMaxPoolDirect, groupedFilterGrad } from '../src/kernels/conv2d-direct.js';
 import { convMacs, seedShapes, type ConvShape, type PoolShape } from './seed-flops.js';
 import { disposeAll, rand, show, type KernelCase } from './kernel-cases.js';
 
@@ -73,6 +75,10 @@ function casesOf(label: string, c: ConvShape, training: { inputGrad: boolean; po
       flops: liveFlops,
       bytes: F * (xs + ys + ws),
       bound: 'compute',
+      note:
+        conv2dVariant('filterGrad') === 'direct' && groupedFilterGrad(g)
+          ? 'as conv2d_forward.wgsl over groups of 4 images, then their sum and a transpose (3 launches)'
+          : undefined,
       setup() {
         const [x, dy] = [rand(xShape), rand(yShape)];
         return { launch: () => void conv2dBackpropFilter(x, dy, g, live), dispose: disposeAll([x, dy]) };

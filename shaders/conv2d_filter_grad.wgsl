@@ -8,6 +8,10 @@
 // filter row whose x is 1 everywhere, so that dy is read once for both. As an implicit GEMM: M = k_h*k_w*cin
 // filter rows (tap, ci), N = cout, K = batch*out_h*out_w output pixels: a long reduction (15,488
 // for the seed network's second conv).
+// On software adapters tuned for throughput, a stride-1 conv whose shapes allow it takes its
+// filter gradient from conv2d_forward.wgsl instead, as a convolution over groups of 4 images
+// (filterGradGrouped in src/kernels/conv2d-direct.ts; 1.2-1.4x faster there); this kernel
+// serves every other conv.
 //
 // Split-K: the output pixels are cut into `splits` chunks of `chunk`; each chunk's sums go to
 // its own slice of `partial`, and the host then adds the slices in a fixed order (reduce.wgsl).

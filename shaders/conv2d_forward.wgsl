@@ -37,6 +37,14 @@
 // output itself is never written, and the last row and column that the windows skip (odd
 // sizes) are never computed. With RELU, a window whose maximum is 0 gets argmax -1 (no
 // position): relu passes it no gradient, so the pool's backward applies relu's mask for free.
+//
+// Strided operands: x and w are read through element steps held in the uniforms, so that the
+// filter gradient can run as this kernel without moving any data (conv2d-direct.ts,
+// `filterGradGrouped`). Image b of x is image i = b % group_imgs of group b / group_imgs, at
+// x offset group * x_group + i * x_img; its row, column and channel steps are x_row, x_col and
+// x_ch, and a block's filter starts at group * w_group, with steps w_ky, w_kx and w_ci per tap
+// row, tap column and input channel (output channels are contiguous). A plain conv has one
+// group, x NHWC and w HWIO. The host keeps a block's pixels within one group.
 //!include common/index.wgsl
 
 // Output pixels and groups of 4 output channels per invocation: the register block.
@@ -61,6 +69,10 @@ struct Uniforms {
   pad_left: u32, m: u32, co_blocks: u32, invocations: u32,
   // POOL: the pooled output's height and width, and its number of windows (batch * pool_h * pool_w).
   pool_h: u32, pool_w: u32, windows: u32, _pad0: u32,
+  // Where x and w are, in elements (see "Strided operands" above).
+  x_img: u32, x_row: u32, x_col: u32, x_ch: u32,
+  w_ky: u32, w_kx: u32, w_ci: u32, group_imgs: u32,
+  x_group: u32, w_group: u32, _pad1: u32, _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
@@ -91,14 +103,16 @@ fn next(p: Pos) -> Pos {
   return Pos(select(p.n, p.n + 1u, wrap_h), select(oh, 0u, wrap_h), select(p.ow + 1u, 0u, wrap_w));
 }
 
-// Output pixel p's input window: the image's first row in x, and the window's top-left input
+// Output pixel p's input window: the image's offset in x, and the window's top-left input
 // coordinates (negative inside the padding). Pixels past the last image (the end of the final
 // block) read the last image; put() never writes them.
 struct Window { img: u32, row0: i32, col0: i32 }
 
 fn window_of(p: Pos) -> Window {
   let n = min(p.n, u.batch - 1u);
-  return Window(n * u.in_h, i32(p.oh * u.stride_h) - i32(u.pad_top), i32(p.ow * u.stride_w) - i32(u.pad_left));
+  let grp = n / u.group_imgs;
+  let img = grp * u.x_group + (n - grp * u.group_imgs) * u.x_img;
+  return Window(img, i32(p.oh * u.stride_h) - i32(u.pad_top), i32(p.ow * u.stride_w) - i32(u.pad_left));
 }
 
 // Tap (ky, kx) of a window: offset of its first channel in x, and keep = 1 inside the image,
@@ -112,17 +126,18 @@ fn tap(win: Window, ky: u32, kx: u32) -> Tap {
   // `&` rather than `&&`: a short-circuit is a branch, and a branch costs SwiftShader far more
   // than a second comparison.
   let inside = (u32(r) < u.in_h) & (u32(c) < u.in_w);
-  let off = ((win.img + u32(r)) * u.in_w + u32(c)) * u.cin;
+  let off = win.img + u32(r) * u.x_row + u32(c) * u.x_col;
   return Tap(select(0u, off, inside), select(0.0, 1.0, inside));
 }
 
 fn x_quad(t: Tap, c: u32) -> vec4<f32> {
-  let i = t.off + c;
-  return vec4<f32>(x[i], x[i + 1u], x[i + 2u], x[i + 3u]) * t.keep;
+  let s = u.x_ch;
+  let i = t.off + c * s;
+  return vec4<f32>(x[i], x[i + s], x[i + 2u * s], x[i + 3u * s]) * t.keep;
 }
 
 fn x_one(t: Tap, c: u32) -> f32 {
-  return x[t.off + c] * t.keep;
+  return x[t.off + c * u.x_ch] * t.keep;
 }
 
 // Four output channels (clamped indices cc) of filter row `base` (= its first element).
@@ -134,7 +149,7 @@ fn w_row(base: u32, cc: vec4<u32>) -> vec4<f32> {
 struct Quad { r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32> }
 
 fn w_quad(base: u32, cc: vec4<u32>) -> Quad {
-  let s = u.cout;
+  let s = u.w_ci;
   return Quad(w_row(base, cc), w_row(base + s, cc), w_row(base + 2u * s, cc), w_row(base + 3u * s, cc));
 }
 
@@ -256,6 +271,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   // slower than this flat loop, and with cin = 32 two quads per step ran 1.3x faster than one
   // (8 x 16 blocks). Recomputing the taps every step costs less than the boundaries it saves.
   // Likewise no `if` may hide a step's work: skipping empty taps behind a branch ran 1.5x slower.
+  // The block's filter: its pixels' group's (all in one group, see the header).
+  let w0 = (min(p0.n, u.batch - 1u) / u.group_imgs) * u.w_group;
   let step = select(1u, select(4u, 8u, PAIR), QUAD);
   let steps = u.k_h * u.k_w * (u.cin / step);
   var ky = 0u;
@@ -265,7 +282,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 //!unroll p PX_MAX
     let t{p} = tap(win{p}, ky, kx);
 //!end
-    let base = ((ky * u.k_w + kx) * u.cin + c) * u.cout; // filter row (ky, kx, c)
+    let base = w0 + ky * u.w_ky + kx * u.w_kx + c * u.w_ci; // filter row (ky, kx, c)
     if (QUAD) {
 //!unroll h 2
       // Input channels c + 4 * h .. + 3 (h = 1 only with PAIR).
@@ -276,7 +293,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 //!end
 //!unroll g CG_MAX
         if (CG > {g}u) {
-          let q{g} = w_quad(base + {4 * h}u * u.cout, cc{g});
+          let q{g} = w_quad(base + {4 * h}u * u.w_ci, cc{g});
 //!unroll p PX_MAX
           if (PX > {p}u) { a{p}_{g} = mac(a{p}_{g}, v{p}, q{g}); }
 //!end

@@ -5,7 +5,13 @@ import { seeded } from './helpers/reference.js';
 import { expectAllClose } from './helpers/allclose.js';
 import { Random } from '../src/engine/random.js';
 import { conv2dBackpropFilter, convGeometry, setConv2dVariant } from '../src/kernels/conv2d.js';
-import { filterGradSplits, setConv2dDirectBlock } from '../src/kernels/conv2d-direct.js';
+import {
+  conv2dFilterGradDirect,
+  filterGradSplits,
+  groupedFilterGrad,
+  setConv2dDirectBlock,
+  setConv2dFilterGradVariant,
+} from '../src/kernels/conv2d-direct.js';
 import { setKernelTuning, type KernelTuning } from '../src/engine/tuning.js';
 import { setMatMulVariant } from '../src/kernels/matmul.js';
 
@@ -52,6 +58,17 @@ const cases: Case[] = [
   { x: [13, 6, 6, 4], f: [3, 3, 4, 4], s: 1, pad: 'valid' },
 ];
 
+// The filter gradient as the forward kernel over groups of 4 images (filterGradGrouped in
+// conv2d-direct.ts): stride 1, batches of whole groups, cin * kh * kw a multiple of the block's
+// 16 pixels; 'same' 2x2 pads only after, 1x1 reads no neighbour, 12 and 40 output channels end
+// in partial channel blocks.
+const groupedCases: Case[] = [
+  { x: [4, 5, 7, 4], f: [2, 2, 4, 3], s: 1, pad: 'same' },
+  { x: [4, 9, 8, 16], f: [3, 3, 16, 12], s: 1, pad: 'same' },
+  { x: [8, 6, 6, 32], f: [3, 3, 32, 40], s: 1, pad: 'valid' },
+  { x: [4, 5, 5, 16], f: [1, 1, 16, 8], s: 1, pad: 'valid' },
+];
+
 function tol(c: Case) {
   const k = c.f[0] * c.f[1] * c.f[2];
   const outs = c.x[0] * c.x[1] * c.x[2] * k;
@@ -68,6 +85,7 @@ const variants = [
   { name: 'direct', conv: 'direct', block: 'auto', matmul: 'auto', fd: true, cases },
   { name: 'direct, hardware block', conv: 'direct', block: 'small', matmul: 'auto', fd: false, cases: [2, 3, 7, 9, 11, 12, 13, 14, 15].map((i) => cases[i]) },
   { name: 'im2col + tiled matmul', conv: 'im2col', block: 'auto', matmul: 'tiled', fd: false, cases: [0, 2, 3, 6, 8, 9].map((i) => cases[i]) },
+  { name: 'direct, grouped filter gradient', conv: 'direct', block: 'auto', matmul: 'auto', fd: false, filterGrad: 'grouped', cases: groupedCases },
 ] as const;
 
 // The kernels the engine picks for long runs (tests/helpers/setup.ts tunes the other files for
@@ -81,6 +99,7 @@ afterAll(() => {
   setKernelTuning(tuningBefore);
   setConv2dVariant('auto');
   setConv2dDirectBlock('auto');
+  setConv2dFilterGradVariant('auto');
   setMatMulVariant('auto');
 });
 
@@ -90,6 +109,7 @@ for (const v of variants) {
       setConv2dVariant(v.conv);
       setConv2dDirectBlock(v.block);
       setMatMulVariant(v.matmul);
+      setConv2dFilterGradVariant('filterGrad' in v ? v.filterGrad : 'auto');
     };
     for (const c of v.cases) {
       it(`x [${c.x}] filter [${c.f}] strides ${JSON.stringify(c.s)} ${c.pad}`, async () => {
@@ -183,6 +203,68 @@ describe('conv2d filter gradient (split-K)', () => {
     expect(Array.from(da)).toEqual(Array.from(db));
     for (const t of [x, dy, a, b]) t.dispose();
     setConv2dVariant('auto');
+  });
+});
+
+describe('conv2d filter gradient (grouped)', () => {
+  const geometry = (c: Case) => convGeometry(c.x, c.f, typeof c.s === 'number' ? [c.s, c.s] : c.s, c.pad);
+
+  it('is what the grouped variant tests run, and what throughput picks for the seed conv on a software adapter', () => {
+    setConv2dVariant('direct');
+    setConv2dDirectBlock('auto');
+    setConv2dFilterGradVariant('grouped');
+    for (const c of groupedCases) expect(groupedFilterGrad(geometry(c)), `x [${c.x}] filter [${c.f}]`).toBe(true);
+    // A stride (a dilation there), a batch of 6 (not whole groups of 4), a first conv (9 filter
+    // rows per image: blocks of 16 pixels would straddle groups): the split-K kernel.
+    expect(groupedFilterGrad(convGeometry([4, 13, 13, 8], [3, 3, 8, 16], [2, 2], 'same'))).toBe(false);
+    expect(groupedFilterGrad(convGeometry([6, 13, 13, 16], [3, 3, 16, 16], [1, 1], 'same'))).toBe(false);
+    setConv2dFilterGradVariant('auto');
+    const seedConv2 = convGeometry([128, 13, 13, 32], [3, 3, 32, 64], [1, 1], 'valid');
+    expect(groupedFilterGrad(seedConv2)).toBe(ws.backend().software);
+    expect(groupedFilterGrad(convGeometry([128, 28, 28, 1], [3, 3, 1, 32], [1, 1], 'valid'))).toBe(false);
+    const prev = setKernelTuning('fast-startup');
+    expect(groupedFilterGrad(seedConv2), 'fast-startup keeps the quick-compiling kernel').toBe(false);
+    setKernelTuning(prev);
+    setConv2dFilterGradVariant('split');
+    expect(groupedFilterGrad(seedConv2)).toBe(false);
+    setConv2dFilterGradVariant('auto');
+    setConv2dVariant('auto');
+  });
+
+  it('equals the split-K sums for the seed conv with a bias and a live corner, and repeats bit for bit', async () => {
+    setConv2dVariant('direct');
+    const g = convGeometry([8, 13, 13, 32], [3, 3, 32, 64], [1, 1], 'valid');
+    const live = { h: 10, w: 10 };
+    const x = ws.tensor(seeded([8, 13, 13, 32], 21), [8, 13, 13, 32]);
+    // dy as a floor-rounding 2x2 max-pool's backward leaves it: zero past the live corner.
+    const dyValues = seeded([8, 11, 11, 64], 22);
+    dyValues.forEach((_, i) => {
+      const col = Math.floor(i / 64) % 11;
+      const row = Math.floor(i / (64 * 11)) % 11;
+      if (row >= live.h || col >= live.w) dyValues[i] = 0;
+    });
+    const dy = ws.tensor(dyValues, [8, 11, 11, 64]);
+    const run = async (v: 'grouped' | 'split') => {
+      setConv2dFilterGradVariant(v);
+      const { dw, db } = conv2dFilterGradDirect(x, dy, g, true, live);
+      const out = { dw: Array.from(await dw.data()), db: Array.from(await db.data()), shapes: [dw.shape, db.shape] };
+      dw.dispose();
+      db.dispose();
+      return out;
+    };
+    const grouped = await run('grouped');
+    const again = await run('grouped');
+    const split = await run('split');
+    setConv2dFilterGradVariant('auto');
+    setConv2dVariant('auto');
+    expect(grouped.shapes).toEqual([[3, 3, 32, 64], [64]]);
+    expect(grouped.dw).toEqual(again.dw);
+    expect(grouped.db).toEqual(again.db);
+    // Sums of 8 * 10 * 10 = 800 products of values in [-1, 1), in two orders.
+    expectAllClose(grouped.dw, split.dw, { atol: 1e-4, rtol: 1e-5, what: 'dw, grouped vs split-K' });
+    expectAllClose(grouped.db, split.db, { atol: 1e-4, rtol: 1e-5, what: 'db, grouped vs split-K' });
+    x.dispose();
+    dy.dispose();
   });
 });
 

@@ -10,7 +10,7 @@ import { kernelTuning } from '../engine/tuning.js';
 import { Uniforms } from '../engine/uniforms.js';
 import { empty, type Tensor } from '../engine/tensor.js';
 import { reduceKernel } from './reduce.js';
-import { sliceKernel } from './strided-copy.js';
+import { sliceKernel, transposeKernel } from './strided-copy.js';
 import { grid1d } from './grid.js';
 import type { ConvGeometry, LiveExtent } from './conv2d-geometry.js';
 
@@ -96,6 +96,38 @@ export function conv2dReluMaxPoolDirect(x: Tensor, filter: Tensor, g: ConvGeomet
   return { y, argmax };
 }
 
+/**
+ * Where the forward kernel finds x and the filter, in element steps ("Strided operands" in
+ * shaders/conv2d_forward.wgsl). A plain conv's: x NHWC and the filter HWIO, one group.
+ */
+interface OperandLayout {
+  xImg: number;
+  xRow: number;
+  xCol: number;
+  xCh: number;
+  wKy: number;
+  wKx: number;
+  wCi: number;
+  groupImgs: number;
+  xGroup: number;
+  wGroup: number;
+}
+
+function plainLayout(g: ConvGeometry): OperandLayout {
+  return {
+    xImg: g.h * g.w * g.cin,
+    xRow: g.w * g.cin,
+    xCol: g.cin,
+    xCh: 1,
+    wKy: g.kw * g.cin * g.cout,
+    wKx: g.cin * g.cout,
+    wCi: g.cout,
+    groupImgs: g.n,
+    xGroup: 0,
+    wGroup: 0,
+  };
+}
+
 function launchForward(
   x: Tensor,
   filter: Tensor,
@@ -105,6 +137,7 @@ function launchForward(
   y: Tensor,
   argmax: Tensor,
   pool: { h: number; w: number } | null,
+  layout: OperandLayout = plainLayout(g),
 ): void {
   const m = g.n * g.oh * g.ow;
   const windows = pool ? g.n * pool.h * pool.w : 0;
@@ -126,6 +159,8 @@ function launchForward(
     constants: { PX: px, CG: cg, QUAD: quad ? 1 : 0, PAIR: pair ? 1 : 0, HAS_BIAS: bias ? 1 : 0, RELU: relu ? 1 : 0, POOL: pool ? 1 : 0 },
     uniforms: common(g)
       .u32(m, coBlocks, invocations, pool?.h ?? 0, pool?.w ?? 0, windows, 0)
+      .u32(layout.xImg, layout.xRow, layout.xCol, layout.xCh, layout.wKy, layout.wKx, layout.wCi, layout.groupImgs)
+      .u32(layout.xGroup, layout.wGroup, 0, 0)
       .bytes(),
     // Without a bias the filter stands in at binding 3: layout 'auto' keeps every binding the
     // shader names, and HAS_BIAS = false never reads it.
@@ -217,6 +252,9 @@ export function conv2dFilterGradDirect(
   withBias = false,
   live: LiveExtent = { h: g.oh, w: g.ow },
 ): Tensor | { dw: Tensor; db: Tensor } {
+  if (groupedFilterGrad(g) && Math.min(g.oh, live.h) > 0 && Math.min(g.ow, live.w) > 0) {
+    return filterGradGrouped(x, dy, g, withBias, live);
+  }
   const rows = g.kh * g.kw * g.cin;
   const outRows = rows + (withBias ? 1 : 0);
   const liveH = Math.min(g.oh, live.h);
@@ -262,5 +300,97 @@ export function conv2dFilterGradDirect(
   const db = db2.viewAs([g.cout]);
   dw2.dispose();
   db2.dispose();
+  return { dw, db };
+}
+
+/** Images per group in filterGradGrouped: the forward kernel's "input channels" there, one quad. */
+const GROUP_IMAGES = 4;
+let filterGradChoice: 'auto' | 'grouped' | 'split' = 'auto';
+
+/**
+ * Forces the filter gradient's form (tests cover both on any adapter): 'grouped'
+ * (filterGradGrouped, where the shapes allow it) or 'split' (conv2d_filter_grad.wgsl's split-K
+ * sums). Returns the previous setting.
+ */
+export function setConv2dFilterGradVariant(v: 'auto' | 'grouped' | 'split'): 'auto' | 'grouped' | 'split' {
+  if (v !== 'auto' && v !== 'grouped' && v !== 'split') {
+    throw new Error(`setConv2dFilterGradVariant: expected 'auto', 'grouped' or 'split', got '${String(v)}'`);
+  }
+  const prev = filterGradChoice;
+  filterGradChoice = v;
+  return prev;
+}
+
+/**
+ * Whether the filter gradient runs as filterGradGrouped: stride 1 (a stride there would be a
+ * dilation, which the forward kernel has not), a batch of whole groups, and register blocks that
+ * never straddle two groups. 'auto' takes it with the large block (software adapters tuned for
+ * throughput): on SwiftShader the forward kernel's 16 x 32 blocks of 4-channel multiply-adds ran
+ * the seed's second conv's filter gradient in 166 ms (median; 136 fastest) where the split-K
+ * kernel took 239 (187), interleaved in one process.
+ */
+export function groupedFilterGrad(g: ConvGeometry): boolean {
+  if (filterGradChoice === 'split') return false;
+  const block = directBlock();
+  const fits =
+    g.sh === 1 && g.sw === 1 && g.n % GROUP_IMAGES === 0 && g.cout > 0 && g.cin * g.kh * g.kw > 0 && (g.cin * g.kh * g.kw) % block.px === 0;
+  return fits && (filterGradChoice === 'grouped' || block === LARGE);
+}
+
+/**
+ * dw (and db) with the forward kernel, reading x and dy where they are (no copies):
+ *   dw[ky, kx, ci, co] = sum over images n and live pixels (oh, ow) of x[n, oh + ky - pt, ow + kx - pl, ci] * dy[n, oh, ow, co]
+ * is, for each group s of GROUP_IMAGES images, a stride-1 convolution whose images are x's
+ * channels ci, whose input channels are the group's images, whose filter is the group's dy
+ * (taps = dy's live pixels) and whose output pixels are the filter taps (ky, kx). One launch
+ * computes every group (shaders/conv2d_forward.wgsl, "Strided operands"); the groups' results
+ * are then summed in a fixed order (reduce.wgsl) and laid out as HWIO. db is dy summed over its
+ * pixels (zero outside the live corner).
+ */
+function filterGradGrouped(x: Tensor, dy: Tensor, g: ConvGeometry, withBias: boolean, live: LiveExtent): Tensor | { dw: Tensor; db: Tensor } {
+  const liveH = Math.min(g.oh, live.h);
+  const liveW = Math.min(g.ow, live.w);
+  const groups = g.n / GROUP_IMAGES;
+  const asConv: ConvGeometry = {
+    n: groups * g.cin,
+    h: g.h,
+    w: g.w,
+    cin: GROUP_IMAGES,
+    kh: liveH,
+    kw: liveW,
+    cout: g.cout,
+    sh: 1,
+    sw: 1,
+    oh: g.kh,
+    ow: g.kw,
+    pt: g.pt,
+    pl: g.pl,
+  };
+  const layout: OperandLayout = {
+    xImg: 1, // image (s, ci) of the conv is channel ci of x's images s * GROUP_IMAGES ...
+    xRow: g.w * g.cin,
+    xCol: g.cin,
+    xCh: g.h * g.w * g.cin, // ... and its input channel j is image s * GROUP_IMAGES + j
+    wKy: g.ow * g.cout,
+    wKx: g.cout,
+    wCi: g.oh * g.ow * g.cout,
+    groupImgs: g.cin,
+    xGroup: GROUP_IMAGES * g.h * g.w * g.cin,
+    wGroup: GROUP_IMAGES * g.oh * g.ow * g.cout,
+  };
+  const perGroup = empty([groups, g.cin * g.kh * g.kw * g.cout]); // [s][ci][ky][kx][co]
+  const dummy = empty([1], 'int32');
+  launchForward(x, dy, asConv, null, false, perGroup, dummy, null, layout);
+  dummy.dispose();
+  const summed = reduceKernel('sum', perGroup, [0]);
+  perGroup.dispose();
+  const cikk = summed.viewAs([g.cin, g.kh, g.kw, g.cout]);
+  summed.dispose();
+  const dw = transposeKernel(cikk, [1, 2, 0, 3]);
+  cikk.dispose();
+  if (!withBias) return dw;
+  const pixels = dy.viewAs([g.n * g.oh * g.ow, g.cout]);
+  const db = reduceKernel('sum', pixels, [0]);
+  pixels.dispose();
   return { dw, db };
 }
