@@ -6,6 +6,7 @@
 import type { BenchArgs } from './args.js';
 import { attempt, isUnavailable, reasonOf, type AdapterResult, type KernelRow, type KernelsResult, type ProfiledStep } from './result.js';
 import { timeKernel } from './measure.js';
+import { measurePeak, type Peak } from './peak.js';
 import type { KernelCase } from './kernel-cases.js';
 
 export const IMAGES = 128;
@@ -13,12 +14,33 @@ export const IMAGES = 128;
 async function measureCase(c: KernelCase, peak: AdapterResult, runs: number, budgetMs: number): Promise<KernelRow> {
   const inputs = await c.setup();
   try {
+    const before = await measurePeak({ runs: 3 });
     const t = await timeKernel(inputs.launch, runs, budgetMs);
+    const after = await measurePeak({ runs: 3 });
     const ms = t.gpuMs ?? t.wallMs;
     const gflops = c.flops / (ms * 1e6);
     const gbps = c.bytes / (ms * 1e6);
-    const pctPeak = 100 * (c.bound === 'compute' ? gflops / peak.peakGflops : gbps / peak.copyGbps);
-    return { name: c.name, shape: c.shape, flops: c.flops, bytes: c.bytes, bound: c.bound, launches: t.launches, runs: t.runs, gpuMs: t.gpuMs, wallMs: t.wallMs, gflops, gbps, pctPeak, note: c.note };
+    const of = (p: Peak) => (c.bound === 'compute' ? p.gflops : p.gbps);
+    const rate = c.bound === 'compute' ? gflops : gbps;
+    const pctPeak = (100 * rate) / (c.bound === 'compute' ? peak.peakGflops : peak.copyGbps);
+    const besidePeak = Math.max(of(before), of(after));
+    return {
+      name: c.name,
+      shape: c.shape,
+      flops: c.flops,
+      bytes: c.bytes,
+      bound: c.bound,
+      launches: t.launches,
+      runs: t.runs,
+      gpuMs: t.gpuMs,
+      wallMs: t.wallMs,
+      gflops,
+      gbps,
+      pctPeak,
+      besidePeak,
+      pctBeside: (100 * rate) / besidePeak,
+      note: c.note,
+    };
   } finally {
     inputs.dispose();
   }
@@ -65,7 +87,8 @@ export async function kernelsSection(a: BenchArgs, peak: AdapterResult): Promise
     const row = await attempt(c.name, () => measureCase(c, peak, a.kernelRuns, a.kernelBudgetS * 1000));
     rows.push(isUnavailable(row) ? { name: c.name, shape: c.shape, ...row } : row);
     if (!isUnavailable(row)) {
-      console.log(`  kernel ${c.name}: ${(row.gpuMs ?? row.wallMs).toFixed(2)} ms, ${row.bound === 'compute' ? `${row.gflops.toFixed(2)} GFLOP/s` : `${row.gbps.toFixed(2)} GB/s`} (${row.pctPeak.toFixed(0)}% of peak)`);
+      const rate = row.bound === 'compute' ? `${row.gflops.toFixed(2)} GFLOP/s` : `${row.gbps.toFixed(2)} GB/s`;
+      console.log(`  kernel ${c.name}: ${(row.gpuMs ?? row.wallMs).toFixed(2)} ms, ${rate} (${row.pctPeak.toFixed(0)}% of peak, ${row.pctBeside.toFixed(0)}% of the peak beside it)`);
     }
   }
   const profile = await attempt('profiled training step', () => profileStep(IMAGES / 2));

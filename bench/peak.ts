@@ -13,7 +13,8 @@ export interface Peak {
   gbps: number;
 }
 
-export async function measurePeak(): Promise<Peak> {
+/** `runs`: timed launches of each micro-kernel (the median is taken); fewer for a quick look. */
+export async function measurePeak({ runs = 9 }: { runs?: number } = {}): Promise<Peak> {
   const b = backend();
   // Enough invocations to fill every core and SIMD lane; iters chosen so a launch takes
   // tens of milliseconds on the software adapter (well above timer resolution).
@@ -30,7 +31,7 @@ export async function measurePeak(): Promise<Peak> {
       buffers: [sink.buffer],
       workgroups: grid1d(groups),
     });
-  const tf = await timeIt(fma, { runs: 9 });
+  const tf = await timeIt(fma, { runs });
   const flops = n * iters * 8 * 4 * 2;
 
   const vecs = b.software ? 1 << 20 : 1 << 24; // 16 MiB / 256 MiB per buffer
@@ -44,7 +45,7 @@ export async function measurePeak(): Promise<Peak> {
       buffers: [src.buffer, dst.buffer],
       workgroups: grid1d(Math.ceil(vecs / 64)),
     });
-  const tc = await timeIt(copy, { runs: 9 });
+  const tc = await timeIt(copy, { runs });
   sink.dispose();
   src.dispose();
   dst.dispose();

@@ -21,17 +21,22 @@ function section<T>(title: string, m: Maybe<T>, body: (v: T) => string): string 
 function kernelsBody(r: BenchResults): (k: Exclude<BenchResults['kernels'], { unavailable: string }>) => string {
   return (k) => {
     const rows = k.rows.map((row) => {
-      if (isUnavailable(row)) return [row.name, row.shape, na(row), '', '', '', ''];
+      if (isUnavailable(row)) return [row.name, row.shape, na(row), '', '', '', '', ''];
       const x = row as KernelRow;
       const rate = x.bound === 'compute' ? `${f(x.gflops)} GFLOP/s` : `${f(x.gbps)} GB/s`;
-      return [x.name, x.shape, x.gpuMs === null ? 'n/a' : f(x.gpuMs, 3), f(x.wallMs, 2), rate, `${f(x.pctPeak, 1)}% ${x.bound === 'compute' ? 'FMA' : 'copy'}`, `${x.launches} × ${x.runs}${x.note ? `; ${x.note}` : ''}`];
+      const kind = x.bound === 'compute' ? 'FMA' : 'copy';
+      const beside = x.pctBeside === undefined ? 'n/a' : `${f(x.pctBeside, 1)}% of ${f(x.besidePeak)}`;
+      return [x.name, x.shape, x.gpuMs === null ? 'n/a' : f(x.gpuMs, 3), f(x.wallMs, 2), rate, `${f(x.pctPeak, 1)}% ${kind}`, beside, `${x.launches} × ${x.runs}${x.note ? `; ${x.note}` : ''}`];
     });
     const peak = isUnavailable(r.adapter) ? '' : ` Peaks: ${f(r.adapter.peakGflops)} GFLOP/s multiply-add, ${f(r.adapter.copyGbps)} GB/s copy.`;
     let out =
       `Batch ${k.images} images (64 pairs). GPU ms: median per call from timestamp queries (the kernel alone); wall ms: median per call ` +
       `with submit and wait. Rates use the GPU time (wall where there are no timestamps) and FLOPs/bytes counted from the shapes ` +
-      `(2 per multiply-add; unique bytes read + written). Compute-bound kernels are held against the multiply-add peak, memory-bound ones against copy bandwidth.${peak}\n\n` +
-      table(['kernel', 'shape', 'GPU ms', 'wall ms', 'rate', '% of peak', 'launches × calls timed'], rows);
+      `(2 per multiply-add; unique bytes read + written). Compute-bound kernels are held against the multiply-add peak, memory-bound ones against copy bandwidth.${peak} ` +
+      `"% of peak beside it": of the same peak measured just before and just after that kernel's timing (the better of the two, 3 launches each): ` +
+      `this machine's speed drifts within a run, and a kernel timed in a slow minute is held against what the adapter did in that minute. ` +
+      `Issue 8's kernel goals use that column.\n\n` +
+      table(['kernel', 'shape', 'GPU ms', 'wall ms', 'rate', '% of peak', '% of peak beside it', 'launches × calls timed'], rows);
     if (isUnavailable(k.profile)) out += `\n\nProfiled training step: ${na(k.profile)}`;
     else {
       const p = k.profile;
@@ -79,8 +84,9 @@ function trainingBody(r: BenchResults): (t: Exclude<BenchResults['training'], { 
         `${ratios.nodeVsFastest === null ? 'n/a' : `${f(ratios.nodeVsFastest)}×`}; ours in Chromium ÷ fastest tfjs: ${ratios.chromiumVsFastest === null ? 'n/a' : `${f(ratios.chromiumVsFastest)}×`}; ` +
         `ours in Node ÷ tfjs WebGPU in Node: ${ratios.nodeVsWebgpuNode === null ? 'n/a' : `${f(ratios.nodeVsWebgpuNode)}×`}.`,
       '',
-      `The adapter's limit = measured peak ÷ FLOPs per pair: ${ratios.nodeLimit === null ? 'n/a' : `${f(ratios.nodeLimit, 0)} pairs/s in Node`}` +
-        `${ratios.chromiumLimit === null ? '' : `, ${f(ratios.chromiumLimit, 0)} pairs/s in Chromium (its own measured peak)`}.`,
+      `The adapter's limit = measured peak ÷ FLOPs per pair, each place's peak measured just before and after its own training run: ` +
+        `${ratios.nodeLimit === null ? 'n/a' : `${f(ratios.nodeLimit, 0)} pairs/s in Node`}` +
+        `${ratios.chromiumLimit === null ? '' : `, ${f(ratios.chromiumLimit, 0)} pairs/s in Chromium`}.`,
     ];
     return lines.join('\n');
   };

@@ -69,8 +69,16 @@ export interface KernelRow {
   wallMs: number;
   gflops: number;
   gbps: number;
-  /** Of the measured multiply-add peak (compute-bound) or copy bandwidth (memory-bound). */
+  /** Of the measured multiply-add peak (compute-bound) or copy bandwidth (memory-bound): the run's best. */
   pctPeak: number;
+  /**
+   * The same peak measured just before and just after this kernel's timing (the better of the
+   * two, GFLOP/s or GB/s as `bound` says), and the kernel's percentage of it: this machine's
+   * speed drifts within a run (its peak has moved 1.6x in one), and a kernel timed in a slow
+   * minute is held here against what the adapter did in that same minute.
+   */
+  besidePeak: number;
+  pctBeside: number;
   note?: string;
 }
 

@@ -59,8 +59,13 @@ export async function trainingSection(a: BenchArgs, chromium: () => Promise<Chro
   await run('ours-node', async () => {
     const { backend } = await import('../src/index.js');
     const { measureOurTraining } = await import('./our-step.js');
+    const { measurePeak } = await import('./peak.js');
+    // The peak just before and after, as the page measures its own in Chromium (kernels.ts says why).
+    const before = await measurePeak({ runs: 3 });
     const t = await measureOurTraining(PAIRS, ourOpts);
-    return { id: 'ours-node', engine: 'ours', where: 'Node', backend: 'WebGPU (dawn.node)', warmup: ourOpts.warmup, steps: t.steps * ourOpts.windows, stepMs: t.windowMs, pairsPerSec: t.pairsPerSec, msPerStep: t.msPerStep, adapter: backend().adapterName };
+    const after = await measurePeak({ runs: 3 });
+    const peakGflops = Math.max(before.gflops, after.gflops);
+    return { id: 'ours-node', engine: 'ours', where: 'Node', backend: 'WebGPU (dawn.node)', warmup: ourOpts.warmup, steps: t.steps * ourOpts.windows, stepMs: t.windowMs, pairsPerSec: t.pairsPerSec, msPerStep: t.msPerStep, adapter: backend().adapterName, peakGflops };
   });
 
   await run('ours-chromium', async () => {

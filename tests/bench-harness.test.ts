@@ -112,6 +112,22 @@ describe('goals', () => {
     expect(judgeGoals(results()).at(-1)?.status).toBe('met');
   });
 
+  it('the peak measured beside a run or a kernel is what it is held against; the run\'s best where there is none', () => {
+    const r = results();
+    const runs = (r.training as Exclude<BenchResults['training'], { unavailable: string }>).runs;
+    runs['ours-node'] = row('ours-node', 'ours', 100, { peakGflops: 6 });
+    expect(trainingRatios(r).nodeLimit).toBeCloseTo(6e9 / 30e6, 9); // 200 pairs/s, not 233.3
+    const kernel = (name: string, pctPeak: number, pctBeside: number) => ({
+      name, shape: '', flops: 1, bytes: 1, bound: 'compute' as const, launches: 1, runs: 1, gpuMs: 1, wallMs: 1,
+      gflops: 1, gbps: 1, pctPeak, besidePeak: 1, pctBeside,
+    });
+    r.kernels = { images: 128, profile: { unavailable: 'not run' }, rows: [kernel('conv2 forward', 50, 62), kernel('conv2 input-grad', 70, 58)] };
+    const g = Object.fromEntries(judgeGoals(r).map((x) => [x.goal, x]));
+    expect([g['conv2 forward kernel: % of measured peak'].status, g['conv2 forward kernel: % of measured peak'].measured]).toEqual(['met', '62.0%']);
+    expect(g['conv2 input-grad kernel: % of measured peak'].status).toBe('missed');
+    expect(g['Training, Node: % of the adapter\'s limit'].measured).toBe('50.0%');
+  });
+
   it('a leak run cut short is not called flat across 1,000 steps', () => {
     const r = results();
     const m = r.memory as Exclude<BenchResults['memory'], { unavailable: string }>;
