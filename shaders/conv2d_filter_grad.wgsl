@@ -10,7 +10,7 @@
 // for the seed network's second conv).
 // On software adapters tuned for throughput, a stride-1 conv whose shapes allow it takes its
 // filter gradient from conv2d_forward.wgsl instead, as a convolution over groups of 4 images
-// (filterGradGrouped in src/kernels/conv2d-direct.ts; 1.2-1.4x faster there); this kernel
+// (filterGradGrouped in src/kernels/conv2d-direct.ts; about 1.2x faster there); this kernel
 // serves every other conv.
 //
 // Split-K: the output pixels are cut into `splits` chunks of `chunk`; each chunk's sums go to

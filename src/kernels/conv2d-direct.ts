@@ -325,9 +325,10 @@ export function setConv2dFilterGradVariant(v: 'auto' | 'grouped' | 'split'): 'au
  * Whether the filter gradient runs as filterGradGrouped: stride 1 (a stride there would be a
  * dilation, which the forward kernel has not), a batch of whole groups, and register blocks that
  * never straddle two groups. 'auto' takes it with the large block (software adapters tuned for
- * throughput): on SwiftShader the forward kernel's 16 x 32 blocks of 4-channel multiply-adds ran
- * the seed's second conv's filter gradient in 166 ms (median; 136 fastest) where the split-K
- * kernel took 239 (187), interleaved in one process.
+ * throughput): on SwiftShader, with the forward kernel's 16 x 32 blocks of 4-channel
+ * multiply-adds, the seed's second conv's filter gradient and bias gradient took 223 ms (median
+ * of 10, all launches; 130 the fastest) where the split-K kernel took 261 (165), the two
+ * interleaved in one process.
  */
 export function groupedFilterGrad(g: ConvGeometry): boolean {
   if (filterGradChoice === 'split') return false;
