@@ -297,7 +297,7 @@ export class Backend {
     this.encoder.copyBufferToBuffer(src, offset, staging, 0, size);
     this.flush();
     try {
-      await this.wait(() => staging.mapAsync(GPUMapMode.READ));
+      await this.wait(() => holdUntilSettled(staging.mapAsync(GPUMapMode.READ), staging));
       this.checkErrors();
       return staging.getMappedRange().slice(0, bytes);
     } finally {
@@ -389,6 +389,20 @@ export class Backend {
       this.device.destroy();
     }
   }
+}
+
+/**
+ * Keeps `owner` reachable until `p` settles, and returns `p`. A readback's wait can end before its
+ * map does (the device is lost: guard() rejects at once), and then read() drops the staging
+ * buffer; but dawn.node's map callback, when it comes, writes the mapping state into the buffer's
+ * JavaScript wrapper, so a wrapper already garbage-collected would be written after it was freed
+ * (a crash at random later, as with a collected instance: PLATFORM.md). The reaction below
+ * refers to the buffer, and Dawn holds the promise until it calls back.
+ */
+function holdUntilSettled<T>(p: Promise<T>, owner: object): Promise<T> {
+  const keep = (): object => owner;
+  p.then(keep, keep);
+  return p;
 }
 
 /**
