@@ -377,7 +377,7 @@ export class Backend {
     if (this.destroyed) return;
     // First, so that nothing below that throws (a flush on a failing device) can leave the
     // instance to the garbage collector while Dawn still polls it (PLATFORM.md).
-    keepUntilExit(this.owner);
+    keepUntilExit(this.owner, this.device);
     try {
       if (this.lostReason === null) this.flush();
     } finally {
@@ -406,13 +406,14 @@ function holdUntilSettled<T>(p: Promise<T>, owner: object): Promise<T> {
 }
 
 /**
- * Holds a destroyed backend's owner (dawn.node's instance) until the process exits. Dawn still
- * delivers the device's lost callback and other events after destroy(); if the instance were
- * garbage-collected first, Node would poll freed memory and crash at random (PLATFORM.md), as a
- * test worker did at exit after shutdown() dropped the last reference. One instance per device
- * ever made: a handful per process.
+ * Holds a destroyed backend's owner (dawn.node's instance) and its device until the process
+ * exits. Dawn still delivers the device's lost callback and other events after destroy(); if the
+ * instance were garbage-collected first, Node would poll freed memory and crash at random
+ * (PLATFORM.md), as a test worker did at exit after shutdown() dropped the last reference. The
+ * device's wrapper is kept too, so that no late callback can meet it freed (as a buffer's could:
+ * holdUntilSettled). One instance and device per device ever made: a handful per process.
  */
-function keepUntilExit(owner: unknown): void {
+function keepUntilExit(owner: unknown, device: GPUDevice): void {
   const g = globalThis as { __webgpuSiameseRetired?: unknown[] };
-  (g.__webgpuSiameseRetired ??= []).push(owner);
+  (g.__webgpuSiameseRetired ??= []).push(owner, device);
 }
