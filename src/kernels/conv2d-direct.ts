@@ -75,10 +75,7 @@ const liveMacs = (g: ConvGeometry, liveH: number, liveW: number): number =>
 export function conv2dForwardDirect(x: Tensor, filter: Tensor, g: ConvGeometry, bias: Tensor | null, relu: boolean): Tensor {
   const y = empty([g.n, g.oh, g.ow, g.cout]);
   if (y.size === 0) return y;
-  // The shader names an argmax binding that only the pooled launch writes.
-  const dummy = empty([1], 'int32');
-  launchForward(x, filter, g, bias, relu, y, dummy, null);
-  dummy.dispose();
+  launchForward(x, filter, g, bias, relu, y, null, null);
   return y;
 }
 
@@ -135,10 +132,12 @@ function launchForward(
   bias: Tensor | null,
   relu: boolean,
   y: Tensor,
-  argmax: Tensor,
+  argmax: Tensor | null,
   pool: { h: number; w: number } | null,
   layout: OperandLayout = plainLayout(g),
 ): void {
+  // The shader names an argmax binding that only the pooled launch writes: others bind a dummy.
+  const argmaxOrDummy = argmax ?? empty([1], 'int32');
   const m = g.n * g.oh * g.ow;
   const windows = pool ? g.n * pool.h * pool.w : 0;
   const quad = g.cin % 4 === 0;
@@ -164,11 +163,12 @@ function launchForward(
       .bytes(),
     // Without a bias the filter stands in at binding 3: layout 'auto' keeps every binding the
     // shader names, and HAS_BIAS = false never reads it.
-    buffers: [x.buffer, filter.buffer, (bias ?? filter).buffer, y.buffer, argmax.buffer],
+    buffers: [x.buffer, filter.buffer, (bias ?? filter).buffer, y.buffer, argmaxOrDummy.buffer],
     workgroups: grid1d(Math.ceil(invocations / WG)),
     flops: 2 * computed * g.cout * g.kh * g.kw * g.cin,
-    bytes: 4 * (x.size + filter.size + y.size + (pool ? argmax.size : 0)),
+    bytes: 4 * (x.size + filter.size + y.size + (argmax?.size ?? 0)),
   });
+  if (!argmax) argmaxOrDummy.dispose();
 }
 
 /**
@@ -380,9 +380,7 @@ function filterGradGrouped(x: Tensor, dy: Tensor, g: ConvGeometry, withBias: boo
     wGroup: GROUP_IMAGES * g.oh * g.ow * g.cout,
   };
   const perGroup = empty([groups, g.cin * g.kh * g.kw * g.cout]); // [s][ci][ky][kx][co]
-  const dummy = empty([1], 'int32');
-  launchForward(x, dy, asConv, null, false, perGroup, dummy, null, layout);
-  dummy.dispose();
+  launchForward(x, dy, asConv, null, false, perGroup, null, null, layout);
   const summed = reduceKernel('sum', perGroup, [0]);
   perGroup.dispose();
   const cikk = summed.viewAs([g.cin, g.kh, g.kw, g.cout]);
