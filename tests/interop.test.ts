@@ -39,20 +39,23 @@ function expectSameEmbeddings(ours: Float32Array, ref: Float32Array, what: strin
 }
 
 /** A tfjs model using every supported layer and option combination we can express. */
+// Seeded initializers: unseeded, this small relu network's outputs were all zero in one run out
+// of many, and the test stopped on its "reference must not be all zeros" check.
 function tfjsModel(): tfjs.Sequential {
+  const k = (seed: number) => tf.initializers.glorotUniform({ seed });
   const m = tf.sequential({ name: 'tfjs_built' });
   m.add(tf.layers.inputLayer({ inputShape: [10, 9, 2] }));
-  m.add(tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1' }));
+  m.add(tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1', kernelInitializer: k(1) }));
   m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: [2, 1], name: 'p1' }));
-  m.add(tf.layers.conv2d({ filters: 4, kernelSize: [3, 2], strides: [2, 1], useBias: false, name: 'c2' }));
+  m.add(tf.layers.conv2d({ filters: 4, kernelSize: [3, 2], strides: [2, 1], useBias: false, name: 'c2', kernelInitializer: k(2) }));
   m.add(tf.layers.reLU({ name: 'r1' }));
   m.add(tf.layers.maxPooling2d({ poolSize: [2, 2], padding: 'same', name: 'p2' }));
   m.add(tf.layers.flatten({ name: 'f' }));
-  m.add(tf.layers.dense({ units: 6, name: 'd1', biasInitializer: 'randomNormal' }));
+  m.add(tf.layers.dense({ units: 6, name: 'd1', kernelInitializer: k(3), biasInitializer: tf.initializers.randomNormal({ seed: 4 }) }));
   m.add(tf.layers.activation({ activation: 'relu', name: 'a_relu' }));
   m.add(tf.layers.activation({ activation: 'linear', name: 'a_linear' }));
-  m.add(tf.layers.dense({ units: 5, activation: 'relu', name: 'd2', biasInitializer: 'randomUniform' }));
-  m.add(tf.layers.dense({ units: 4, name: 'embedding' }));
+  m.add(tf.layers.dense({ units: 5, activation: 'relu', name: 'd2', kernelInitializer: k(5), biasInitializer: tf.initializers.randomUniform({ seed: 6 }) }));
+  m.add(tf.layers.dense({ units: 4, name: 'embedding', kernelInitializer: k(7) }));
   return m;
 }
 
