@@ -14,14 +14,23 @@
 //
 // Two entry points:
 //  * `matmul` (software adapters such as SwiftShader, and the default): barrier-free register
-//    blocking. Each invocation computes an 8 x 8 block of C as an outer product per k: it loads
-//    8 values of A's column k and 8 of B's row k, then does 16 vec4 multiply-adds into 16 NAMED
-//    vec4 accumulators (SwiftShader keeps named variables in registers, but not private arrays
-//    indexed by loop variables: 10x slower, see KERNELS.md). It reads storage directly and lets
+//    blocking. Each invocation computes a block of RM rows by CG groups of 4 columns of C
+//    (overrides; the host takes 16 x 16) as an outer product per k: it loads RM values of A's
+//    column k and 4 * CG of B's row k, then does RM * CG vec4 multiply-adds into NAMED vec4
+//    accumulators written out by `//!unroll` (scripts/gen-shaders.mjs): SwiftShader keeps named
+//    variables in registers, but not private arrays indexed by loop variables (10x slower, see
+//    KERNELS.md). Every storage read there is a gather of scalar loads (tens of cycles), so a
+//    block's cost per k is about (RM + 4 * CG) reads against 4 * RM * CG multiply-adds: the
+//    16 x 16 block does 8 multiply-adds per read where an 8 x 8 block did 4 (measured on the seed
+//    network's dense layers: 16 x 16 with 4 k per step took 51 ms where 8 x 8 took 74). A loop
+//    step's end is where SwiftShader stores and reloads the live accumulators, so each step takes
+//    KU = 4 values of k (the remainder of K one at a time). It reads storage directly and lets
 //    the CPU cache do the tiling; barriers would turn every 4-lane group into a coroutine there.
 //    Rows and columns past the edge are clamped to the last valid one (their results are never
-//    stored), so the hot loop has no bounds checks. Workgroups of 8 x 8 invocations cover 64 x 64
-//    outputs; grid = (ceil(n / 64), ceil(m / 64), batch).
+//    stored), so the hot loop has no bounds checks. Invocation t takes column block
+//    t % col_blocks and row block t / col_blocks (neighbours share A's rows); workgroups of WG
+//    invocations (16: a 128 x 128 product is only 64 blocks, and each of the CPU's threads needs
+//    workgroups of its own), folded to 2-D for long launches; grid z = batch.
 //  * `matmul_tiled` (hardware GPUs): classic shared-memory tiling. A workgroup of 16 x 16
 //    invocations computes a 64 x 64 tile of C; per K-step of 16 it stages a 16 x 64 slab of A and
 //    of B in workgroup memory (two barriers), and each invocation accumulates a 4 x 4 block from
@@ -70,70 +79,90 @@ fn store4(z_off: u32, row: u32, col: u32, v: vec4<f32>) {
   if (col + 3u < u.n) { c[o + 3u] = finish(v.w, col + 3u); }
 }
 
-@compute @workgroup_size(8, 8)
-fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let col0 = gid.x * 8u;
-  let row0 = gid.y * 8u;
+// `matmul`'s register block (see the header), and its workgroup size.
+override RM: u32 = 16u;
+override CG: u32 = 4u;
+override KU: u32 = 4u;
+override WG: u32 = 16u;
+const RM_MAX: u32 = 16u;
+const CG_MAX: u32 = 8u;
+const KU_MAX: u32 = 8u;
+
+@compute @workgroup_size(WG)
+fn matmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * nwg.x * WG; // folded as common/index.wgsl's linear_index
   let z = gid.z;
-  if (row0 >= u.m || col0 >= u.n || z >= u.batch) { return; }
+  let col_blocks = (u.n + 4u * CG - 1u) / (4u * CG);
+  if (t >= col_blocks * ((u.m + RM - 1u) / RM) || z >= u.batch) { return; }
+  let col0 = (t % col_blocks) * 4u * CG;
+  let row0 = (t / col_blocks) * RM;
 
-  // Offsets of the block's 8 rows of A and 8 columns of B, clamped at the edges.
+  // Offsets of the block's rows of A and columns of B, clamped at the edges.
   let last_r = u.m - 1u;
-  let last_c = u.n - 1u;
-  let ar0 = row0 * u.a_rs;
-  let ar1 = min(row0 + 1u, last_r) * u.a_rs;
-  let ar2 = min(row0 + 2u, last_r) * u.a_rs;
-  let ar3 = min(row0 + 3u, last_r) * u.a_rs;
-  let ar4 = min(row0 + 4u, last_r) * u.a_rs;
-  let ar5 = min(row0 + 5u, last_r) * u.a_rs;
-  let ar6 = min(row0 + 6u, last_r) * u.a_rs;
-  let ar7 = min(row0 + 7u, last_r) * u.a_rs;
-  let bc0 = col0 * u.b_cs;
-  let bc1 = min(col0 + 1u, last_c) * u.b_cs;
-  let bc2 = min(col0 + 2u, last_c) * u.b_cs;
-  let bc3 = min(col0 + 3u, last_c) * u.b_cs;
-  let bc4 = min(col0 + 4u, last_c) * u.b_cs;
-  let bc5 = min(col0 + 5u, last_c) * u.b_cs;
-  let bc6 = min(col0 + 6u, last_c) * u.b_cs;
-  let bc7 = min(col0 + 7u, last_c) * u.b_cs;
+  let last_c = vec4<u32>(u.n - 1u);
+  let lanes = vec4<u32>(0u, 1u, 2u, 3u);
+//!unroll r RM_MAX
+  let ar{r} = min(row0 + {r}u, last_r) * u.a_rs;
+//!end
+//!unroll g CG_MAX
+  let bc{g} = min(vec4<u32>(col0 + {4 * g}u) + lanes, last_c) * u.b_cs;
+//!end
 
-  // acc<r>l holds row r, columns 0-3 of the block; acc<r>h holds columns 4-7.
-  var acc0l = vec4<f32>(0.0); var acc0h = vec4<f32>(0.0);
-  var acc1l = vec4<f32>(0.0); var acc1h = vec4<f32>(0.0);
-  var acc2l = vec4<f32>(0.0); var acc2h = vec4<f32>(0.0);
-  var acc3l = vec4<f32>(0.0); var acc3h = vec4<f32>(0.0);
-  var acc4l = vec4<f32>(0.0); var acc4h = vec4<f32>(0.0);
-  var acc5l = vec4<f32>(0.0); var acc5h = vec4<f32>(0.0);
-  var acc6l = vec4<f32>(0.0); var acc6h = vec4<f32>(0.0);
-  var acc7l = vec4<f32>(0.0); var acc7h = vec4<f32>(0.0);
+  // acc<r>_<g>: row row0 + r, columns col0 + 4 * g .. + 3.
+//!unroll r RM_MAX
+//!unroll g CG_MAX
+  var acc{r}_{g} = vec4<f32>(0.0);
+//!end
+//!end
 
   var pa = z * u.a_bs;
   var pb = z * u.b_bs;
-  for (var k = 0u; k < u.k; k++) {
-    let bl = vec4<f32>(b[pb + bc0], b[pb + bc1], b[pb + bc2], b[pb + bc3]);
-    let bh = vec4<f32>(b[pb + bc4], b[pb + bc5], b[pb + bc6], b[pb + bc7]);
-    let a0 = a[pa + ar0]; acc0l += a0 * bl; acc0h += a0 * bh;
-    let a1 = a[pa + ar1]; acc1l += a1 * bl; acc1h += a1 * bh;
-    let a2 = a[pa + ar2]; acc2l += a2 * bl; acc2h += a2 * bh;
-    let a3 = a[pa + ar3]; acc3l += a3 * bl; acc3h += a3 * bh;
-    let a4 = a[pa + ar4]; acc4l += a4 * bl; acc4h += a4 * bh;
-    let a5 = a[pa + ar5]; acc5l += a5 * bl; acc5h += a5 * bh;
-    let a6 = a[pa + ar6]; acc6l += a6 * bl; acc6h += a6 * bh;
-    let a7 = a[pa + ar7]; acc7l += a7 * bl; acc7h += a7 * bh;
+  // KU values of k per loop step, then the remainder of K one per step. (One loop with a
+  // per-step count would put a branch around the work, which costs SwiftShader more.)
+  let k_main = u.k - u.k % KU;
+  for (var k = 0u; k < k_main; k += KU) {
+//!unroll q KU_MAX
+    if (KU > {q}u) {
+//!unroll g CG_MAX
+      var b{g} = vec4<f32>(0.0);
+      if (CG > {g}u) { b{g} = vec4<f32>(b[pb + bc{g}.x], b[pb + bc{g}.y], b[pb + bc{g}.z], b[pb + bc{g}.w]); }
+//!end
+//!unroll r RM_MAX
+      if (RM > {r}u) {
+        let a{r} = a[pa + ar{r}];
+//!unroll g CG_MAX
+        if (CG > {g}u) { acc{r}_{g} += a{r} * b{g}; }
+//!end
+      }
+//!end
+      pa += u.a_ks;
+      pb += u.b_ks;
+    }
+//!end
+  }
+  for (var k = k_main; k < u.k; k++) {
+//!unroll g CG_MAX
+    var b{g} = vec4<f32>(0.0);
+    if (CG > {g}u) { b{g} = vec4<f32>(b[pb + bc{g}.x], b[pb + bc{g}.y], b[pb + bc{g}.z], b[pb + bc{g}.w]); }
+//!end
+//!unroll r RM_MAX
+    if (RM > {r}u) {
+      let a{r} = a[pa + ar{r}];
+//!unroll g CG_MAX
+      if (CG > {g}u) { acc{r}_{g} += a{r} * b{g}; }
+//!end
+    }
+//!end
     pa += u.a_ks;
     pb += u.b_ks;
   }
 
   let zo = z * u.m * u.n;
-  let col4 = col0 + 4u;
-  store4(zo, row0, col0, acc0l); store4(zo, row0, col4, acc0h);
-  store4(zo, row0 + 1u, col0, acc1l); store4(zo, row0 + 1u, col4, acc1h);
-  store4(zo, row0 + 2u, col0, acc2l); store4(zo, row0 + 2u, col4, acc2h);
-  store4(zo, row0 + 3u, col0, acc3l); store4(zo, row0 + 3u, col4, acc3h);
-  store4(zo, row0 + 4u, col0, acc4l); store4(zo, row0 + 4u, col4, acc4h);
-  store4(zo, row0 + 5u, col0, acc5l); store4(zo, row0 + 5u, col4, acc5h);
-  store4(zo, row0 + 6u, col0, acc6l); store4(zo, row0 + 6u, col4, acc6h);
-  store4(zo, row0 + 7u, col0, acc7l); store4(zo, row0 + 7u, col4, acc7h);
+//!unroll r RM_MAX
+//!unroll g CG_MAX
+  if (RM > {r}u && CG > {g}u) { store4(zo, row0 + {r}u, col0 + {4 * g}u, acc{r}_{g}); }
+//!end
+//!end
 }
 
 // ---- shared-memory tiled variant ----------------------------------------------------------

@@ -6,6 +6,7 @@
 import { backend } from '../engine/device.js';
 import { Uniforms } from '../engine/uniforms.js';
 import { empty, type Tensor } from '../engine/tensor.js';
+import { cover } from './grid.js';
 
 /**
  * Which kernel runs. 'auto' picks the barrier-free register-blocked kernel on software adapters
@@ -26,6 +27,19 @@ export function setMatMulVariant(v: MatMulVariant): MatMulVariant {
 
 function useTiled(): boolean {
   return variant === 'tiled' || (variant === 'auto' && !backend().software);
+}
+
+/**
+ * The register-blocked kernel's block (16 rows by 4 groups of 4 columns, 4 k per loop step) and
+ * workgroup size: see the shader's header for why.
+ */
+const REGISTER_BLOCK = { RM: 16, CG: 4, KU: 4, WG: 16 } as const;
+
+/** The register-blocked kernel's grid: one invocation per block, folded to 2-D; z = batch. */
+function registerGrid(m: number, n: number, batch: number): [number, number, number] {
+  const { RM, CG, WG } = REGISTER_BLOCK;
+  const [x, y] = cover(Math.ceil(m / RM) * Math.ceil(n / (4 * CG)), WG);
+  return [x, y, batch];
 }
 
 /** Shapes of one product after validation: batch, M, N, K, and how each operand is batched. */
@@ -109,12 +123,11 @@ export function matMulKernel(a: Tensor, b: Tensor, opts: MatMulOptions = {}): Te
   backend().dispatch({
     shader: 'matmul',
     entry: tiled ? 'matmul_tiled' : 'matmul',
-    constants: { HAS_BIAS: bias ? 1 : 0, RELU: opts.relu ? 1 : 0 },
+    constants: { HAS_BIAS: bias ? 1 : 0, RELU: opts.relu ? 1 : 0, ...(tiled ? {} : REGISTER_BLOCK) },
     uniforms: u.bytes(),
     // Without a bias any read-only buffer fills binding 3 (the shader never reads it then).
     buffers: [a.buffer, b.buffer, (bias ?? a).buffer, out.buffer],
-    // Both variants cover 64 x 64 outputs per workgroup.
-    workgroups: [Math.ceil(n / 64), Math.ceil(m / 64), g.batch],
+    workgroups: tiled ? [Math.ceil(n / 64), Math.ceil(m / 64), g.batch] : registerGrid(m, n, g.batch),
     flops: 2 * g.batch * m * n * k,
     bytes: 4 * ((g.aBatched ? g.batch : 1) * m * k + (g.bBatched ? g.batch : 1) * k * n + g.batch * m * n),
   });
