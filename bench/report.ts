@@ -118,9 +118,15 @@ export function renderResults(r: BenchResults): string {
     `- Machine: ${m.platform}, ${m.cpus} CPU cores, Node ${m.node}\n`,
     'Every ratio below is computed from numbers measured in this one run. Regenerate with `npm run bench` (full, about ten minutes on the software adapter) or `npm run bench -- --quick`.\n',
     section('1. Adapter', r.adapter, (a) =>
-      table(['adapter', 'software', 'timestamp queries', 'peak fp32 multiply-add', 'copy bandwidth'], [[a.name, a.software ? 'yes' : 'no', a.timestamps ? 'yes' : 'no', `${f(a.peakGflops)} GFLOP/s`, `${f(a.copyGbps)} GB/s`]]) +
+      table(
+        ['adapter', 'software', 'timestamp queries', 'shader bounds checks (Node)', 'peak fp32 multiply-add', 'copy bandwidth'],
+        [[a.name, a.software ? 'yes' : 'no', a.timestamps ? 'yes' : 'no', a.boundsChecks === undefined ? 'n/a' : a.boundsChecks ? 'on' : 'off', `${f(a.peakGflops)} GFLOP/s`, `${f(a.copyGbps)} GB/s`]],
+      ) +
         '\n\nMeasured with our micro-kernels `shaders/peak_fma.wgsl` (independent vec4 multiply-add chains) and `shaders/peak_copy.wgsl` (vec4 copy), median of 9 after warm-up, ' +
-        `at the start and at the end of the run (${a.samples.map((s) => `${f(s.gflops)} GFLOP/s, ${f(s.gbps)} GB/s`).join('; ')}); every percentage of peak uses the better one.`,
+        `at the start and at the end of the run (${a.samples.map((s) => `${f(s.gflops)} GFLOP/s, ${f(s.gbps)} GB/s`).join('; ')}); every percentage of peak uses the better one.` +
+        (a.boundsChecks === false
+          ? ' In Node our shaders and TensorFlow.js\'s WebGPU backend ran without Dawn\'s bounds checks (the engine\'s default on software adapters: README, `SIAMESE_BOUNDS_CHECKS`); Chromium always checks.'
+          : ''),
     ),
     section('2. Kernels of the seed network', r.kernels, kernelsBody(r)),
     section('3. Training throughput (64-pair batches, Adam, contrastive loss, euclidean)', r.training, trainingBody(r)),

@@ -47,6 +47,8 @@ export interface AdapterResult {
   name: string;
   software: boolean;
   timestamps: boolean;
+  /** Whether our shaders ran with Dawn's bounds checks (src/engine/node-gpu.ts, BoundsChecks). */
+  boundsChecks?: boolean;
   /** fp32 multiply-add GFLOP/s and copy GB/s from shaders/peak_*.wgsl: the best of `samples`. */
   peakGflops: number;
   copyGbps: number;

@@ -83,7 +83,7 @@ async function runAll(a: BenchArgs, argv: string[]): Promise<void> {
     const { measurePeak } = await import('./peak.js');
     const p = await measurePeak();
     const b = backend();
-    return { name: b.adapterName, software: b.software, timestamps: b.hasTimestamps, peakGflops: p.gflops, copyGbps: p.gbps, samples: [p] };
+    return { name: b.adapterName, software: b.software, timestamps: b.hasTimestamps, boundsChecks: b.boundsChecks, peakGflops: p.gflops, copyGbps: p.gbps, samples: [p] };
   });
   if (!isUnavailable(adapter)) console.log(`  peak ${adapter.peakGflops.toFixed(2)} GFLOP/s, copy ${adapter.copyGbps.toFixed(2)} GB/s`);
 

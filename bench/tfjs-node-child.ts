@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     gpuInstance = got.instance;
     const i = got.adapter.info;
     adapter = [i.vendor, i.architecture, i.description ? `(${i.description})` : ''].filter(Boolean).join(' ');
+    // The same Dawn setting as our engine's on this adapter (src/engine/node-gpu.ts, BoundsChecks).
+    if (!got.boundsChecks) adapter += ', shader bounds checks off';
     // Node 20 has no navigator; define one before tfjs-backend-webgpu checks for it at import.
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: gpuInstance }, configurable: true, writable: true });
     await import('@tensorflow/tfjs-backend-webgpu');

@@ -93,6 +93,9 @@ export class Backend {
     private readonly owner: unknown,
     /** Node: makes waits on the device yield the CPU (src/engine/dawn-polling.ts). */
     private readonly waits: WaitHooks | null = null,
+    /** Whether shaders run with the implementation's bounds checks (always in browsers; in Node
+     * see `BoundsChecks` in src/engine/node-gpu.ts). */
+    readonly boundsChecks: boolean = true,
   ) {
     this.pool = new BufferPool(device);
     this.pipelines = new PipelineCache(device);

@@ -7,6 +7,10 @@ export interface ReadyOptions {
   adapter?: 'auto' | 'hardware' | 'software';
   /** Drop the current device (if any) and make a new one, e.g. after a device loss. */
   fresh?: boolean;
+  /** Node only: whether shaders run with Dawn's bounds checks: 'auto' (default: off on software
+   * adapters, on on hardware GPUs), 'on' or 'off' (src/engine/node-gpu.ts, `BoundsChecks`).
+   * The environment variable SIAMESE_BOUNDS_CHECKS sets the same. Browsers always check. */
+  boundsChecks?: 'auto' | 'on' | 'off';
 }
 
 let current: Backend | null = null;
@@ -33,17 +37,19 @@ async function makeBackend(opts: ReadyOptions): Promise<Backend> {
   let owner: unknown;
   let software: boolean;
   let waits: WaitHooks | null = null;
+  let boundsChecks = true;
   if (isNode) {
     // A variable specifier keeps bundlers from pulling node-only code into the browser build.
     const mod = './node-gpu.js';
-    const { acquireNodeGpu } = (await import(/* @vite-ignore */ mod)) as typeof import('./node-gpu.js');
+    const { acquireNodeGpu, boundsChecksChoice } = (await import(/* @vite-ignore */ mod)) as typeof import('./node-gpu.js');
     const env = (process.env.SIAMESE_ADAPTER || '').toLowerCase();
     const choice = opts.adapter ?? (env === 'hardware' || env === 'software' ? env : 'auto');
     if (env && !['auto', 'hardware', 'software'].includes(env)) {
       throw new Error(`SIAMESE_ADAPTER=${env}: expected auto, hardware or software`);
     }
-    const got = await acquireNodeGpu(choice);
+    const got = await acquireNodeGpu(choice, boundsChecksChoice(opts.boundsChecks));
     adapter = got.adapter;
+    boundsChecks = got.boundsChecks;
     owner = got.instance;
     software = got.software;
     waits = got.waits;
@@ -63,7 +69,7 @@ async function makeBackend(opts: ReadyOptions): Promise<Backend> {
   }
   const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits: wantedLimits(adapter) });
-  return new Backend(device, adapter.info, software, owner, waits);
+  return new Backend(device, adapter.info, software, owner, waits, boundsChecks);
 }
 
 /**

@@ -9,6 +9,7 @@
  * Environment:
  *   SIAMESE_ADAPTER   auto (default) | hardware | software
  *   SIAMESE_VK_ICD    path of a Vulkan ICD json to use instead of searching
+ *   SIAMESE_BOUNDS_CHECKS  auto (default) | on | off: see `BoundsChecks`
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync, readdirSync, renameSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -23,12 +24,40 @@ const require = createRequire(import.meta.url);
 
 export type AdapterChoice = 'auto' | 'hardware' | 'software';
 
+/**
+ * Whether Dawn compiles our shaders with its robustness transform, which clamps the index of
+ * every storage and uniform access so that a kernel cannot touch memory outside its buffers.
+ * WebGPU requires it for web pages, whose shaders are untrusted; in Node every shader is ours,
+ * and each kernel keeps its indices in bounds itself (edges are clamped or skipped by design,
+ * and tests/bounds-checks.test.ts checks that results are bit-identical with the checks on). On
+ * SwiftShader each clamp is extra work in every lane of every read: a training step of the seed
+ * network took 350 ms without them and 413 ms with them. 'auto' turns them off on software
+ * adapters and keeps them on hardware GPUs (where they cost little and a stray access could
+ * hang the driver); 'on' and 'off' force either. Browsers always check.
+ */
+export type BoundsChecks = 'auto' | 'on' | 'off';
+
+/** The setting from `opts` or SIAMESE_BOUNDS_CHECKS, validated. */
+export function boundsChecksChoice(opt?: BoundsChecks): BoundsChecks {
+  const raw = opt ?? ((process.env.SIAMESE_BOUNDS_CHECKS || 'auto').toLowerCase() as BoundsChecks);
+  if (raw !== 'auto' && raw !== 'on' && raw !== 'off') {
+    const where = opt === undefined ? `SIAMESE_BOUNDS_CHECKS=${String(raw)}` : `boundsChecks '${String(raw)}'`;
+    throw new Error(`${where}: expected auto, on or off`);
+  }
+  return raw;
+}
+
+/** Dawn's instance flag that turns its robustness transform off. */
+const NO_ROBUSTNESS = 'enable-dawn-features=disable_robustness';
+
 /** What `acquireNodeGpu` hands back. `instance` must stay referenced while the device lives. */
 export interface NodeGpu {
   instance: GPU;
   adapter: GPUAdapter;
   software: boolean;
   icd: string | null;
+  /** Whether shaders run with Dawn's bounds checks (`BoundsChecks`). */
+  boundsChecks: boolean;
   /** Makes the engine's waits on this device yield the CPU (dawn-polling.ts). */
   waits: WaitHooks;
 }
@@ -180,22 +209,25 @@ export function adapterIsSoftware(adapter: GPUAdapter): boolean {
 }
 
 /** Finds an adapter as described at the top of this file. */
-export async function acquireNodeGpu(choice: AdapterChoice = 'auto'): Promise<NodeGpu> {
+export async function acquireNodeGpu(choice: AdapterChoice = 'auto', checks: BoundsChecks = boundsChecksChoice()): Promise<NodeGpu> {
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = tmpdir(); // silences Dawn's start-up noise
   // Exact kernel timings need Dawn's timestamp quantisation off (see shared KERNELS.md).
-  const flags = ['disable-dawn-features=timestamp_quantization'];
+  const base = ['disable-dawn-features=timestamp_quantization'];
+  const checked = (software: boolean): boolean => checks === 'on' || (checks === 'auto' && !software);
+  const flags = (software: boolean): string[] => (checked(software) ? base : [...base, NO_ROBUSTNESS]);
   const forced = process.env.SIAMESE_VK_ICD;
   if (process.platform === 'linux') ensureVulkanLoader();
 
   if (forced) {
     if (!existsSync(forced)) throw new Error(`webgpu-siamese: SIAMESE_VK_ICD=${forced} does not exist`);
-    const got = await tryAdapter(forced, flags);
+    const soft = isSoftwareIcd(forced);
+    const got = await tryAdapter(forced, flags(soft));
     if (!got) throw new Error(`webgpu-siamese: no WebGPU adapter from the Vulkan driver ${forced}`);
-    return withWaits({ ...got, software: adapterIsSoftware(got.adapter), icd: forced });
+    return withWaits({ ...got, software: adapterIsSoftware(got.adapter), icd: forced, boundsChecks: checked(soft) });
   }
   if (choice !== 'software') {
-    const hw = process.platform !== 'linux' || hardwareIcds().length > 0 ? await tryAdapter(null, flags) : null;
-    if (hw && !adapterIsSoftware(hw.adapter)) return withWaits({ ...hw, software: false, icd: null });
+    const hw = process.platform !== 'linux' || hardwareIcds().length > 0 ? await tryAdapter(null, flags(false)) : null;
+    if (hw && !adapterIsSoftware(hw.adapter)) return withWaits({ ...hw, software: false, icd: null, boundsChecks: checked(false) });
     if (choice === 'hardware') {
       throw new Error('webgpu-siamese: SIAMESE_ADAPTER=hardware, but no hardware GPU adapter was found (Vulkan ICDs seen: ' +
         (hardwareIcds().join(', ') || 'none') + ')');
@@ -208,7 +240,7 @@ export async function acquireNodeGpu(choice: AdapterChoice = 'auto'): Promise<No
         "(a dependency of this package: run 'npm install') or Debian's 'chromium' package for SwiftShader.",
     );
   }
-  const got = await tryAdapter(sw.icd, flags);
+  const got = await tryAdapter(sw.icd, flags(true));
   if (!got) throw new Error(`webgpu-siamese: SwiftShader at ${sw.icd} gave no WebGPU adapter`);
-  return withWaits({ ...got, software: true, icd: sw.icd });
+  return withWaits({ ...got, software: true, icd: sw.icd, boundsChecks: checked(true) });
 }
