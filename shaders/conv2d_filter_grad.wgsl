@@ -31,6 +31,15 @@
 // live_h x live_w: the corner of dy that can be non-zero (all of it, or less when max-pooling
 // with floor rounding drops dy's last row and column, src/autograd/live-extent.ts): the sums run
 // over the batch * live_h * live_w pixels inside it (q_total) and skip the rest.
+//
+// POOLED: the conv was followed by a 2x2 stride-2 max-pool fused into its forward kernel
+// (conv2d_forward.wgsl, POOL), and dy is not the conv's gradient but the pool's: dy is then
+// [batch, pool_h, pool_w, cout], and `argmax` holds, per pooled value, the flat index in the
+// conv's output of the pixel it came from (-1: none). The conv's gradient at a pixel is read as
+// the pool's backward would have written it: its window's dy where argmax names this pixel, else
+// 0. For a first conv, whose input needs no gradient, this saves the pool's backward launch and
+// the conv-sized dy it writes (11 MB for the seed's first conv at batch 128); the sums are the
+// same, in the same order.
 //!include common/index.wgsl
 
 // Filter rows and groups of 4 output channels per invocation: the register block.
@@ -43,6 +52,8 @@ override PAIR: bool = true;
 override PADDED: bool = true;
 // One extra output row: the bias gradient.
 override HAS_BIAS: bool = false;
+// dy is a 2x2 max-pool's gradient, scattered through argmax as it is read (see above).
+override POOLED: bool = false;
 const WG: u32 = 64u;
 
 struct Uniforms {
@@ -51,13 +62,17 @@ struct Uniforms {
   k_w: u32, stride_h: u32, stride_w: u32, pad_top: u32,
   pad_left: u32, rows: u32, co_blocks: u32, row_blocks: u32,
   q_total: u32, chunk: u32, invocations: u32, out_rows: u32,
-  live_h: u32, live_w: u32, _pad0: u32, _pad1: u32,
+  live_h: u32, live_w: u32,
+  // POOLED: dy's height and width (the pooled output's).
+  pool_h: u32, pool_w: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
+// POOLED: the pool's argmax, as dy's shape; otherwise a 1-element stand-in, never read.
+@group(0) @binding(4) var<storage, read> argmax: array<i32>;
 
 // Filter row (ky, kx, ci). Only the block's first row is found by dividing: the others step
 // along (ky, kx, ci) with selects. Rows past the end (ky = k_h) are clamped when used and never
@@ -130,8 +145,19 @@ fn x_at(row: Row, o: Origin) -> f32 {
   return x[select(0u, u32(o.off + row.off), inside)] * select(0.0, 1.0, inside);
 }
 
-fn dy_quad(i: u32, cc: vec4<u32>) -> vec4<f32> {
-  return vec4<f32>(dy[i + cc.x], dy[i + cc.y], dy[i + cc.z], dy[i + cc.w]);
+// POOLED: offset in dy (the pooled gradient) of the window holding output pixel p.
+fn pooled_offset(p: Pix) -> u32 {
+  let n = min(p.n, u.batch - 1u);
+  return ((n * u.pool_h + p.oh / 2u) * u.pool_w + p.ow / 2u) * u.cout;
+}
+
+// dy at channels cc of the output pixel whose first channel is at i in the conv's output; with
+// POOLED, the pool's gradient at po where the window's argmax is this pixel, else 0.
+fn dy_quad(i: u32, po: u32, cc: vec4<u32>) -> vec4<f32> {
+  if (!POOLED) { return vec4<f32>(dy[i + cc.x], dy[i + cc.y], dy[i + cc.z], dy[i + cc.w]); }
+  let at = vec4<i32>(argmax[po + cc.x], argmax[po + cc.y], argmax[po + cc.z], argmax[po + cc.w]);
+  let v = vec4<f32>(dy[po + cc.x], dy[po + cc.y], dy[po + cc.z], dy[po + cc.w]);
+  return select(vec4<f32>(0.0), v, at == vec4<i32>(vec4<u32>(i) + cc));
 }
 
 fn channels(co: u32) -> vec4<u32> {
@@ -192,13 +218,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       let in_chunk = select(0.0, 1.0, qa + {h}u < q1);
       let o = origin_of(pa);
       let qo = dy_offset(pa);
+      let po = select(0u, pooled_offset(pa), POOLED);
 //!unroll i RB_MAX
       var v{i} = 0.0;
       if (RB > {i}u) { v{i} = select(x_at(w{i}, o), 1.0, one{i}); }
 //!end
 //!unroll g CG_MAX
       if (CG > {g}u) {
-        let d{g} = dy_quad(qo, cc{g}) * select(in_chunk, 1.0, {h}u == 0u);
+        let d{g} = dy_quad(qo, po, cc{g}) * select(in_chunk, 1.0, {h}u == 0u);
 //!unroll i RB_MAX
         if (RB > {i}u) { a{i}_{g} += v{i} * d{g}; }
 //!end

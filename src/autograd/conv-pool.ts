@@ -7,7 +7,9 @@
  * (POOL in shaders/conv2d_forward.wgsl), the conv's kernel takes the maximum of each window as
  * it writes and stores only the pooled values and where each came from. Backward, the pool's
  * kernel scatters dy to those positions (relu's mask is already in argmax: -1 where the maximum
- * is 0) and the conv's gradient kernels skip the unread corner (live-extent.ts).
+ * is 0) and the conv's gradient kernels skip the unread corner (live-extent.ts); for a first
+ * layer, whose input needs no gradient, the filter-gradient kernel reads the pool's dy through
+ * argmax itself and nothing is scattered (POOLED in shaders/conv2d_filter_grad.wgsl).
  *
  * The same values as maxPool(fusedConv2d(...), 2, 2, 'valid'), forward and backward: the same
  * sums, in the same order, then the same comparisons (only a zero gradient may differ in sign:
@@ -15,7 +17,7 @@
  * not apply (the 'im2col' conv of hardware GPUs, rank-3 input) it is those two ops.
  */
 import type { Tensor } from '../engine/tensor.js';
-import { conv2dReluMaxPoolDirect } from '../kernels/conv2d-direct.js';
+import { conv2dFilterGradPooled, conv2dReluMaxPoolDirect, filterGradPoolable } from '../kernels/conv2d-direct.js';
 import { conv2dVariant, type ConvGeometry } from '../kernels/conv2d.js';
 import { maxPool2dBackwardKernel, poolGeometry, poolReadExtent } from '../kernels/maxpool2d.js';
 import { check, checkBias, checkFormat, convGradients, fusedConv2d, type FusedConv2dArgs } from './conv.js';
@@ -32,6 +34,12 @@ const convReluMaxPoolOp = defineOp(
       value: y,
       saved: [argmax],
       backward: (dy: Tensor, needs: readonly boolean[]) => {
+        // A first layer (no input gradient) with a bias: its filter-gradient kernel reads the
+        // pool's gradient through argmax, and the conv's gradient is never written.
+        if (!needs[0] && needs[1] && bias && needs[2] && conv2dVariant('filterGrad') === 'direct' && filterGradPoolable(g)) {
+          const { dw, db } = conv2dFilterGradPooled(x, { dy, argmax }, g);
+          return [null, dw, db];
+        }
         const d = maxPool2dBackwardKernel(dy, argmax, pg);
         const grads = convGradients(x, f, bias, g, d, poolReadExtent(pg), needs);
         d.dispose();

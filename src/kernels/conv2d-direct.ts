@@ -255,6 +255,50 @@ export function conv2dFilterGradDirect(
   if (groupedFilterGrad(g) && Math.min(g.oh, live.h) > 0 && Math.min(g.ow, live.w) > 0) {
     return filterGradGrouped(x, dy, g, withBias, live);
   }
+  return filterGradSplit(x, dy, g, withBias, live, null);
+}
+
+/**
+ * A 2x2 stride-2 max-pool's gradient and argmax (conv2dReluMaxPoolDirect's), standing for the
+ * conv's gradient they scatter to (POOLED in shaders/conv2d_filter_grad.wgsl).
+ */
+export interface PooledGradient {
+  dy: Tensor;
+  argmax: Tensor;
+}
+
+/**
+ * Whether conv2dFilterGradPooled serves this conv: the split-K kernel's (the grouped form needs
+ * the conv's gradient in memory) and an output at least one pooling window wide.
+ */
+export function filterGradPoolable(g: ConvGeometry): boolean {
+  return !groupedFilterGrad(g) && g.oh >= 2 && g.ow >= 2;
+}
+
+/**
+ * dw and db of a relu conv followed by a fused 2x2 max-pool, from the pool's gradient and argmax,
+ * without writing the conv's gradient (a first layer's, whose input needs no gradient: the
+ * conv's gradient would be written only to be read once here). The same sums as
+ * conv2dFilterGradDirect of the pool's backward, in the same order.
+ */
+export function conv2dFilterGradPooled(x: Tensor, pooled: PooledGradient, g: ConvGeometry): { dw: Tensor; db: Tensor } {
+  if (!filterGradPoolable(g)) throw new Error('conv2dFilterGradPooled: this conv takes the grouped filter gradient (see filterGradPoolable)');
+  const [n, ph, pw, c] = pooled.dy.shape;
+  if (n !== g.n || ph !== Math.floor(g.oh / 2) || pw !== Math.floor(g.ow / 2) || c !== g.cout || pooled.argmax.size !== pooled.dy.size) {
+    throw new Error(`conv2dFilterGradPooled: pooled gradient [${pooled.dy.shape.join(', ')}] does not match a 2x2 pool of the conv's [${g.n}, ${g.oh}, ${g.ow}, ${g.cout}] output`);
+  }
+  return filterGradSplit(x, pooled.dy, g, true, { h: 2 * ph, w: 2 * pw }, pooled) as { dw: Tensor; db: Tensor };
+}
+
+/** The split-K filter gradient (conv2d_filter_grad.wgsl); `pooled`: dy is a pool's gradient. */
+function filterGradSplit(
+  x: Tensor,
+  dy: Tensor,
+  g: ConvGeometry,
+  withBias: boolean,
+  live: LiveExtent,
+  pooled: PooledGradient | null,
+): Tensor | { dw: Tensor; db: Tensor } {
   const rows = g.kh * g.kw * g.cin;
   const outRows = rows + (withBias ? 1 : 0);
   const liveH = Math.min(g.oh, live.h);
@@ -271,17 +315,23 @@ export function conv2dFilterGradDirect(
   const padded = g.pt > 0 || g.pl > 0 || padBottom > 0 || padRight > 0;
   const partial = empty(splits === 1 ? [outRows, g.cout] : [splits, outRows * g.cout]);
   if (partial.size > 0) {
+    // The shader names an argmax binding that only the POOLED launch reads: others bind a dummy.
+    const argmax = pooled ? pooled.argmax : empty([1], 'int32');
     backend().dispatch({
       shader: 'conv2d_filter_grad',
       entry: 'main',
       // Two pixels per step (not for blocks over 16 rows x 16 channels, which no launch takes).
-      constants: { RB: rb, CG: cg, PAIR: rb * cg <= 64 ? 1 : 0, PADDED: padded ? 1 : 0, HAS_BIAS: withBias ? 1 : 0 },
-      uniforms: common(g).u32(rows, coBlocks, rowBlocks, pixels, chunk, invocations, outRows, liveH, liveW, 0, 0).bytes(),
-      buffers: [x.buffer, dy.buffer, partial.buffer],
+      constants: { RB: rb, CG: cg, PAIR: rb * cg <= 64 ? 1 : 0, PADDED: padded ? 1 : 0, HAS_BIAS: withBias ? 1 : 0, POOLED: pooled ? 1 : 0 },
+      uniforms: common(g)
+        .u32(rows, coBlocks, rowBlocks, pixels, chunk, invocations, outRows, liveH, liveW)
+        .u32(pooled ? pooled.dy.shape[1] : 0, pooled ? pooled.dy.shape[2] : 0)
+        .bytes(),
+      buffers: [x.buffer, dy.buffer, partial.buffer, argmax.buffer],
       workgroups: grid1d(Math.ceil(invocations / WG)),
       flops: 2 * liveMacs(g, liveH, liveW) + (withBias ? pixels * g.cout : 0),
-      bytes: 4 * (x.size + dy.size + partial.size),
+      bytes: 4 * (x.size + dy.size + (pooled ? argmax.size : 0) + partial.size),
     });
+    if (!pooled) argmax.dispose();
   }
   let summed = partial;
   if (splits > 1 && partial.size > 0) {
