@@ -52,6 +52,12 @@ fn outer_offset(q: u32) -> u32 {
   return off;
 }
 
+fn combine(acc: f32, v: f32) -> f32 {
+  if (OP == MAX) { return max(acc, v); }
+  if (OP == MIN) { return min(acc, v); }
+  return acc + v;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear_index(gid, nwg, WG);
@@ -81,11 +87,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var r = r0;
   while (r < r1) {
     let stop = min(inner_n, j + (r1 - r));
-    for (var jj = j; jj < stop; jj++) {
-      let v = x[off + jj * inner_s];
-      if (OP == SUM) { acc += v; }
-      if (OP == MAX) { acc = max(acc, v); }
-      if (OP == MIN) { acc = min(acc, v); }
+    // Four positions per loop step (each loop step costs SwiftShader its bookkeeping), taken in
+    // the same order as one at a time: the same result, bit for bit.
+    var jj = j;
+    for (; jj + 4u <= stop; jj += 4u) {
+      let p = off + jj * inner_s;
+      acc = combine(combine(combine(combine(acc, x[p]), x[p + inner_s]), x[p + 2u * inner_s]), x[p + 3u * inner_s]);
+    }
+    for (; jj < stop; jj++) {
+      acc = combine(acc, x[off + jj * inner_s]);
     }
     r += stop - j;
     j = 0u;
