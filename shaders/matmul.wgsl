@@ -117,12 +117,14 @@ fn matmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 
   var pa = z * u.a_bs;
   var pb = z * u.b_bs;
-  // KU values of k per loop step, then the remainder of K one per step. (One loop with a
-  // per-step count would put a branch around the work, which costs SwiftShader more.)
+  // Two loops from one body: h = 0 takes KU values of k per loop step, h = 1 the remainder of K
+  // one per step. (One loop with a per-step count would put a branch around the work, which
+  // costs SwiftShader more; `{h}u == 0u` is a constant, so each copy folds to what it runs.)
   let k_main = u.k - u.k % KU;
-  for (var k = 0u; k < k_main; k += KU) {
+//!unroll h 2
+  for (var k = select(k_main, 0u, {h}u == 0u); k < select(u.k, k_main, {h}u == 0u); k += select(1u, KU, {h}u == 0u)) {
 //!unroll q KU_MAX
-    if (KU > {q}u) {
+    if (KU > {q}u && ({h}u == 0u || {q}u == 0u)) {
 //!unroll g CG_MAX
       var b{g} = vec4<f32>(0.0);
       if (CG > {g}u) { b{g} = vec4<f32>(b[pb + bc{g}.x], b[pb + bc{g}.y], b[pb + bc{g}.z], b[pb + bc{g}.w]); }
@@ -140,22 +142,7 @@ fn matmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     }
 //!end
   }
-  for (var k = k_main; k < u.k; k++) {
-//!unroll g CG_MAX
-    var b{g} = vec4<f32>(0.0);
-    if (CG > {g}u) { b{g} = vec4<f32>(b[pb + bc{g}.x], b[pb + bc{g}.y], b[pb + bc{g}.z], b[pb + bc{g}.w]); }
 //!end
-//!unroll r RM_MAX
-    if (RM > {r}u) {
-      let a{r} = a[pa + ar{r}];
-//!unroll g CG_MAX
-      if (CG > {g}u) { acc{r}_{g} += a{r} * b{g}; }
-//!end
-    }
-//!end
-    pa += u.a_ks;
-    pb += u.b_ks;
-  }
 
   let zo = z * u.m * u.n;
 //!unroll r RM_MAX

@@ -41,6 +41,15 @@ function inputValues(c: Case, seed: number): Float32Array[] {
 
 const inputs = (c: Case, seed: number): ws.Tensor[] => inputValues(c, seed).map((v, i) => ws.tensor(v, [c.x, c.f, [c.f[3]]][i]));
 
+/** Sets the direct conv with `block`, and makes the case's inputs and a pooled dy (seeded). */
+function directCase(c: Case, block: 'large' | 'small', seed: number): { xs: ws.Tensor[]; dy: ws.Tensor } {
+  setConv2dDirectBlock(block);
+  setConv2dVariant('direct');
+  const conv = (n: number) => (c.pad === 'same' ? n : n - 2);
+  const dy = ws.randomNormal([c.x[0], Math.floor(conv(c.x[1]) / 2), Math.floor(conv(c.x[2]) / 2), c.f[3]], 0, 1, seed + 1);
+  return { xs: inputs(c, seed), dy };
+}
+
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
@@ -67,11 +76,7 @@ describe('fusedConv2dReluMaxPool equals maxPool(fusedConv2d(relu)) and tfjs', ()
   for (const block of ['large', 'small'] as const) {
     for (const c of block === 'large' ? cases.slice(1) : cases) {
       it(`${block} block: x [${c.x}] filter [${c.f}] ${c.pad}, bias in [${c.bias}]: the same output and gradients as the two ops`, async () => {
-        setConv2dDirectBlock(block);
-        setConv2dVariant('direct');
-        const xs = inputs(c, 7);
-        const conv = (n: number) => (c.pad === 'same' ? n : n - 2);
-        const dy = ws.randomNormal([c.x[0], Math.floor(conv(c.x[1]) / 2), Math.floor(conv(c.x[2]) / 2), c.f[3]], 0, 1, 8);
+        const { xs, dy } = directCase(c, block, 7);
         const a = await valuesAndGrads(fused(c), xs, dy);
         const b = await valuesAndGrads(apart(c), xs, dy);
         expect(a.launches.some((l) => l.name === 'maxpool2d.forward'), 'the fused op runs no pooling kernel').toBe(false);
@@ -130,11 +135,7 @@ describe('a first layer (no input gradient): the filter gradient reads the pool\
   for (const block of ['large', 'small'] as const) {
     for (const c of cases) {
       it(`${block} block: x [${c.x}] filter [${c.f}] ${c.pad}, bias in [${c.bias}]: dfilter and dbias equal the two ops'`, async () => {
-        setConv2dDirectBlock(block);
-        setConv2dVariant('direct');
-        const xs = inputs(c, 17);
-        const conv = (n: number) => (c.pad === 'same' ? n : n - 2);
-        const dy = ws.randomNormal([c.x[0], Math.floor(conv(c.x[1]) / 2), Math.floor(conv(c.x[2]) / 2), c.f[3]], 0, 1, 18);
+        const { xs, dy } = directCase(c, block, 17);
         const a = await wrtFilterAndBias(fused(c), xs, dy);
         const b = await wrtFilterAndBias(apart(c), xs, dy);
         const pooledLaunch = a.launches.find((l) => l.name === 'conv2d_filter_grad.main' && l.pipeline.constants.POOLED === 1);
