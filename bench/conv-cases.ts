@@ -10,10 +10,12 @@
  * so dy is zero past that corner and the kernels skip it (src/autograd/live-extent.ts); their
  * FLOPs count the 10x10 corner only. Where the filter gradient runs as the forward kernel over
  * groups of images (filterGradGrouped, src/kernels/conv2d-direct.ts), its row times all of that
- * op's launches (the conv, the sum over groups, the HWIO transpose) and says so.
+ * op's launches (the conv, the sum over groups, the HWIO transpose) and says so. conv1's filter
+ * gradient is measured as training runs it where the pool is fused: from the pool's dy and
+ * argmax, with the bias gradient (conv2dFilterGradPooled), the pool's backward never run.
  */
 import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, conv2dVariant, convGeometry } from '../src/kernels/conv2d.js';
-import { conv2dReluMaxPoolDirect, groupedFilterGrad } from '../src/kernels/conv2d-direct.js';
+import { conv2dFilterGradPooled, conv2dReluMaxPoolDirect, filterGradPoolable, groupedFilterGrad } from '../src/kernels/conv2d-direct.js';
 import { convMacs, seedShapes, type ConvShape, type PoolShape } from './seed-flops.js';
 import { disposeAll, rand, show, type KernelCase } from './kernel-cases.js';
 
@@ -69,7 +71,22 @@ function casesOf(label: string, c: ConvShape, training: { inputGrad: boolean; po
         return { launch: () => void conv2dBackpropInput(dy, w, g, live), dispose: disposeAll([dy, w]) };
       },
     },
-    {
+    readsPooledGradient(c, training)
+      ? {
+          name: `${label} filter-grad`,
+          shape: `x${show(xShape)}, the pool's dy${show(pooled)} + argmax → dw${show(wShape)}, db[${c.cout}]`,
+          flops: liveFlops,
+          bytes: F * (xs + 2 * pooled.reduce((a, b) => a * b) + ws + c.cout),
+          bound: 'compute',
+          note: "as training runs it: reads the pool's dy through argmax (the pool's backward never runs), with the bias gradient",
+          setup() {
+            const [x, w, bias, dp] = [rand(xShape), rand(wShape), rand([c.cout]), rand(pooled)];
+            const { y, argmax } = conv2dReluMaxPoolDirect(x, w, g, bias); // a real argmax
+            y.dispose();
+            return { launch: () => void conv2dFilterGradPooled(x, { dy: dp, argmax }, g), dispose: disposeAll([x, w, bias, dp, argmax]) };
+          },
+        }
+      : {
       name: `${label} filter-grad`,
       shape: `x${show(xShape)}, ${dyShape} → dw${show(wShape)}`,
       flops: liveFlops,
@@ -85,6 +102,21 @@ function casesOf(label: string, c: ConvShape, training: { inputGrad: boolean; po
       },
     },
   ];
+}
+
+/**
+ * Whether training takes this conv's filter gradient from its pool's dy and argmax: a first
+ * layer (no input gradient) whose pool is fused, on the direct kernels (src/autograd/conv-pool.ts).
+ */
+function readsPooledGradient(c: ConvShape, training: { inputGrad: boolean; fused: boolean }): boolean {
+  const g = convGeometry([c.batch, c.inH, c.inW, c.cin], [c.k, c.k, c.cin, c.cout], [1, 1], 'valid');
+  return training.fused && !training.inputGrad && conv2dVariant('filterGrad') === 'direct' && filterGradPoolable(g);
+}
+
+/** Whether the seed's first pool's backward runs in training (see readsPooledGradient). */
+export function firstPoolBackwardRuns(images: number): boolean {
+  const s = seedShapes(images);
+  return !readsPooledGradient(s.conv1, { inputGrad: false, fused: conv2dVariant('forward') === 'direct' });
 }
 
 export async function convCases(images: number): Promise<KernelCase[]> {

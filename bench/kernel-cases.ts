@@ -28,7 +28,7 @@ export const rand = (shape: number[]): Tensor => randomUniform(shape, -1, 1, see
 export const show = (s: readonly number[]): string => `[${s.join(',')}]`;
 export const disposeAll = (ts: Tensor[]) => () => ts.forEach((t) => t.dispose());
 
-function poolCases(label: string, p: PoolShape, forwardFused: boolean): KernelCase[] {
+function poolCases(label: string, p: PoolShape, forwardFused: boolean, backwardRuns = true): KernelCase[] {
   const xShape = [p.batch, p.inH, p.inW, p.channels];
   const yShape = [p.batch, p.outH, p.outW, p.channels];
   const inN = xShape.reduce((a, b) => a * b);
@@ -53,6 +53,7 @@ function poolCases(label: string, p: PoolShape, forwardFused: boolean): KernelCa
       flops: inN,
       bytes: F * (2 * outN + inN),
       bound: 'memory',
+      note: backwardRuns ? undefined : "not run in training (the first conv's filter gradient reads the pool's dy through argmax)",
       setup() {
         const x = rand(xShape);
         const { y, argmax } = maxPool2dKernel(x, g);
@@ -136,10 +137,10 @@ async function adamCase(): Promise<KernelCase> {
  * Pool, dense and Adam cases (the convs come from conv-cases.ts). `poolFused`: training runs the
  * pools' forward pass inside the conv's kernel (conv-cases.ts says when).
  */
-export async function otherCases(images: number, poolFused: boolean): Promise<KernelCase[]> {
+export async function otherCases(images: number, poolFused: boolean, firstPoolBackward = true): Promise<KernelCase[]> {
   const s = seedShapes(images);
   return [
-    ...poolCases('maxPool1 2×2', s.pool1, poolFused),
+    ...poolCases('maxPool1 2×2', s.pool1, poolFused, firstPoolBackward),
     ...poolCases('maxPool2 2×2', s.pool2, poolFused),
     ...denseCases('dense1 1600→128', s.dense1, true),
     ...denseCases('dense2 128→64', s.dense2, false),

@@ -82,7 +82,8 @@ export async function kernelsSection(a: BenchArgs, peak: AdapterResult): Promise
   const { otherCases } = await import('./kernel-cases.js');
   // As conv-cases.ts decides: the 'direct' convs run the pools' forward pass in their kernel.
   const { conv2dVariant } = await import('../src/kernels/conv2d.js');
-  cases.push(...(await otherCases(IMAGES, conv2dVariant('forward') === 'direct')));
+  const { firstPoolBackwardRuns } = await import('./conv-cases.js');
+  cases.push(...(await otherCases(IMAGES, conv2dVariant('forward') === 'direct', firstPoolBackwardRuns(IMAGES))));
   for (const c of cases) {
     const row = await attempt(c.name, () => measureCase(c, peak, a.kernelRuns, a.kernelBudgetS * 1000));
     rows.push(isUnavailable(row) ? { name: c.name, shape: c.shape, ...row } : row);

@@ -47,7 +47,7 @@ function kernelsBody(r: BenchResults): (k: Exclude<BenchResults['kernels'], { un
         // The profile names launches shader.entry; these shaders are the ones the rows above time.
         const listed = p.kernels.filter((x) => /^(conv2d\w*|matmul|maxpool2d|adam)\./.test(x.name)).reduce((a, x) => a + (x.gpuMs ?? 0), 0);
         out +=
-          `\n\nThe isolated kernels above that a step runs (${isolated.length} rows; conv1's input gradient left out) add up to ${f(sum, 1)} ms of GPU time; ` +
+          `\n\nThe isolated kernels above that a step runs (${isolated.length} rows; those not run in training left out) add up to ${f(sum, 1)} ms of GPU time; ` +
           `inside the profiled step the same shaders (conv2d, matmul, maxpool2d, adam) took ${f(listed, 1)} ms, and everything else ` +
           `(elementwise ops, reductions, distance, loss) ${f(p.gpuMs - listed, 1)} ms. Times measured minutes apart on a busy machine differ; on a quiet one the first two should agree.`;
       }
