@@ -282,7 +282,11 @@ export function filterGradPoolable(g: ConvGeometry): boolean {
  * conv2dFilterGradDirect of the pool's backward, in the same order.
  */
 export function conv2dFilterGradPooled(x: Tensor, pooled: PooledGradient, g: ConvGeometry): { dw: Tensor; db: Tensor } {
-  if (!filterGradPoolable(g)) throw new Error('conv2dFilterGradPooled: this conv takes the grouped filter gradient (see filterGradPoolable)');
+  if (!filterGradPoolable(g)) {
+    throw new Error(
+      `conv2dFilterGradPooled: not for this conv (output ${g.oh}x${g.ow}, ${g.cin} input channels): it takes the grouped filter gradient, or is under one 2x2 window (see filterGradPoolable)`,
+    );
+  }
   const [n, ph, pw, c] = pooled.dy.shape;
   if (n !== g.n || ph !== Math.floor(g.oh / 2) || pw !== Math.floor(g.ow / 2) || c !== g.cout || pooled.argmax.size !== pooled.dy.size) {
     throw new Error(`conv2dFilterGradPooled: pooled gradient [${pooled.dy.shape.join(', ')}] does not match a 2x2 pool of the conv's [${g.n}, ${g.oh}, ${g.ow}, ${g.cout}] output`);
