@@ -46,7 +46,7 @@ const HELP = `npm run bench -- [flags]
   --only a,b             sections to run: ${SECTIONS.join(', ')}
   --skip a,b             training runs to skip: ${TRAINING_RUNS.join(', ')}
   --steps N              our timed training steps per window (default 10, quick 3)
-  --windows N            timing windows for our training (default 3, quick 1)
+  --windows N            timing windows for our training (default 7, quick 1)
   --tfjs-warmup N        tfjs warm-up steps per backend (default 1)
   --tfjs-steps N         tfjs timed steps per backend (default 2, quick 1)
   --kernel-runs N        calls timed per kernel (default 15, quick 5)...
@@ -82,7 +82,7 @@ export function parseArgs(argv: string[]): BenchArgs | 'help' {
     sections: [...SECTIONS],
     skip: quick ? ['tfjs-cpu'] : [],
     ourSteps: quick ? 3 : 10,
-    ourWindows: quick ? 1 : 3,
+    ourWindows: quick ? 1 : 7,
     tfjsWarmup: 1,
     tfjsSteps: quick ? 1 : 2,
     kernelRuns: quick ? 5 : 15,

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { backend } from '../src/index.js';
-import { boundsChecksChoice } from '../src/engine/node-gpu.js';
+import { boundsChecksChoice, instanceFlags } from '../src/engine/node-gpu.js';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const SCRIPT = join(process.cwd(), 'tests', 'fixtures', 'bounds-checks', 'run.ts');
@@ -49,6 +49,16 @@ describe('shader bounds checks', () => {
     process.env.SIAMESE_BOUNDS_CHECKS = 'maybe';
     expect(() => boundsChecksChoice()).toThrow('SIAMESE_BOUNDS_CHECKS=maybe: expected auto, on or off');
     expect(() => boundsChecksChoice('no' as never)).toThrow("boundsChecks 'no': expected auto, on or off");
+  });
+
+  it("dawn.node's instance gets Dawn's disable_robustness toggle exactly where bounds are not checked", () => {
+    const off = 'enable-dawn-features=disable_robustness';
+    expect(instanceFlags('auto', true)).toContain(off);
+    expect(instanceFlags('auto', false)).not.toContain(off);
+    expect(instanceFlags('off', false)).toContain(off);
+    expect(instanceFlags('on', true)).not.toContain(off);
+    // Timestamp quantisation stays off in every case (exact kernel timings).
+    for (const f of [instanceFlags('on', true), instanceFlags('off', true)]) expect(f).toContain('disable-dawn-features=timestamp_quantization');
   });
 
   it.skipIf(process.env.SIAMESE_BOUNDS_CHECKS !== undefined)("'auto' checks on hardware GPUs and not on software adapters", () => {

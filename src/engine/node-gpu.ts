@@ -50,6 +50,20 @@ export function boundsChecksChoice(opt?: BoundsChecks): BoundsChecks {
 /** Dawn's instance flag that turns its robustness transform off. */
 const NO_ROBUSTNESS = 'enable-dawn-features=disable_robustness';
 
+/** Whether shaders on an adapter of this kind run with bounds checks under `checks`. */
+export function boundsChecked(checks: BoundsChecks, software: boolean): boolean {
+  return checks === 'on' || (checks === 'auto' && !software);
+}
+
+/**
+ * The flags dawn.node's `create()` gets: Dawn's timestamp quantisation off (exact kernel
+ * timings, shared KERNELS.md), and its robustness transform off where bounds are not checked.
+ */
+export function instanceFlags(checks: BoundsChecks, software: boolean): string[] {
+  const base = ['disable-dawn-features=timestamp_quantization'];
+  return boundsChecked(checks, software) ? base : [...base, NO_ROBUSTNESS];
+}
+
 /** What `acquireNodeGpu` hands back. `instance` must stay referenced while the device lives. */
 export interface NodeGpu {
   instance: GPU;
@@ -211,10 +225,8 @@ export function adapterIsSoftware(adapter: GPUAdapter): boolean {
 /** Finds an adapter as described at the top of this file. */
 export async function acquireNodeGpu(choice: AdapterChoice = 'auto', checks: BoundsChecks = boundsChecksChoice()): Promise<NodeGpu> {
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = tmpdir(); // silences Dawn's start-up noise
-  // Exact kernel timings need Dawn's timestamp quantisation off (see shared KERNELS.md).
-  const base = ['disable-dawn-features=timestamp_quantization'];
-  const checked = (software: boolean): boolean => checks === 'on' || (checks === 'auto' && !software);
-  const flags = (software: boolean): string[] => (checked(software) ? base : [...base, NO_ROBUSTNESS]);
+  const checked = (software: boolean): boolean => boundsChecked(checks, software);
+  const flags = (software: boolean): string[] => instanceFlags(checks, software);
   const forced = process.env.SIAMESE_VK_ICD;
   if (process.platform === 'linux') ensureVulkanLoader();
 
