@@ -36,6 +36,7 @@
 //    of B in workgroup memory (two barriers), and each invocation accumulates a 4 x 4 block from
 //    vec4 reads of those slabs. Out-of-range elements are staged as zeros.
 //    grid = (ceil(n / 64), ceil(m / 64), batch).
+//!include common/index.wgsl
 
 override HAS_BIAS: bool = false;
 override RELU: bool = false;
@@ -90,7 +91,7 @@ const KU_MAX: u32 = 8u;
 
 @compute @workgroup_size(WG)
 fn matmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * WG; // folded as common/index.wgsl's linear_index
+  let t = linear_index(gid, nwg, WG);
   let z = gid.z;
   let col_blocks = (u.n + 4u * CG - 1u) / (4u * CG);
   if (t >= col_blocks * ((u.m + RM - 1u) / RM) || z >= u.batch) { return; }
